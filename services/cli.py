@@ -1,0 +1,208 @@
+"""The ``dateline`` command line. Its command names, options and ``--json`` outputs are a contract: keep them."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Dateline: news enrichment and search.")
+err = Console(stderr=True)
+out = Console()
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _parse_day(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command()
+def enrich(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories; stdin when none.")] = None,
+) -> None:
+    """Enrich files locally (no Kafka or Elasticsearch) and print the enriched articles as JSON Lines."""
+    from schemas import encode
+    from services.common.logs import configure_logging
+    from services.enrich.nlp import load_nlp
+    from services.enrich.pipeline import enrich_batch
+    from services.enrich.settings import EnrichSettings
+    from services.ingest.publisher import Delivery, read_deliveries
+    from services.ingest.reader import Rejected, build_ingested, decode_input
+
+    settings = EnrichSettings()
+    configure_logging("WARNING", "text")
+    deliveries = list(read_deliveries(paths)) if paths else [Delivery(uri="<stdin>", data=sys.stdin.buffer.read())]
+    raws = []
+    failures = 0
+    for delivery in deliveries:
+        try:
+            decoded = decode_input(delivery.data, name=delivery.uri, max_bytes=settings.max_article_bytes)
+        except Rejected as exc:
+            err.print(f"[red]rejected[/] {delivery.uri}: {exc.reason}: {exc.detail}")
+            failures += 1
+            continue
+        raws.append(build_ingested(decoded, uri=delivery.uri, received_at=datetime.now(UTC)))
+    nlp = load_nlp(settings.spacy_model)
+    for outcome in enrich_batch(raws, nlp, model_name=settings.spacy_model):
+        if outcome.reason:
+            err.print(f"[red]rejected[/] {outcome.raw.origin.uri}: {outcome.reason}: {outcome.error}")
+            failures += 1
+        for article in outcome.articles:
+            sys.stdout.buffer.write(encode(article) + b"\n")
+    sys.stdout.flush()
+    raise typer.Exit(1 if failures and not raws else 0)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Article files or directories ('-' for stdin).")],
+    source: Annotated[str | None, typer.Option(help="Publisher name when the files lack one.")] = None,
+) -> None:
+    """Publish article files to Kafka (articles.raw); ends with published, duplicate and rejected counts."""
+    from services.common.logs import configure_logging
+    from services.ingest.bootstrap import bootstrap
+    from services.ingest.publisher import Delivery, read_deliveries
+    from services.ingest.settings import IngestSettings
+
+    settings = IngestSettings(source_name=source) if source else IngestSettings()
+    configure_logging("WARNING", "text")
+    from_stdin = [p for p in paths if str(p) == "-"]
+    files = [p for p in paths if str(p) != "-"]
+    deliveries = list(read_deliveries(files))
+    if from_stdin:
+        deliveries.append(Delivery(uri="<stdin>", data=sys.stdin.buffer.read()))
+    publisher = bootstrap(settings)
+    try:
+        with Progress(
+            TextColumn("ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        ) as progress:
+            task = progress.add_task("ingest", total=len(deliveries))
+            report = publisher.publish(deliveries, on_progress=lambda _: progress.advance(task))
+    finally:
+        publisher.close()
+    out.print(
+        f"published {len(report.published)}, duplicates {len(report.duplicates)}, rejected {len(report.rejected)}"
+    )
+    for uri, reason, detail in report.rejected:
+        out.print(f"  rejected {uri}: {reason} ({detail})")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Query string: words, AND/OR, \"phrases\"; '*' for all.")],
+    facet: Annotated[list[str] | None, typer.Option("--facet", help="Facet to count (repeatable).")] = None,
+    filter_: Annotated[list[str] | None, typer.Option("--filter", help="NAME=VALUE (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after (ISO date).")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before (ISO date).")] = None,
+    size: Annotated[int, typer.Option(min=0, max=10000)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Full-text search with highlights and facet counts."""
+    from services.common.elastic import make_client
+    from services.common.settings import CommonSettings
+    from services.search.query import SearchRequest, UnknownFacet, build_search_body, parse_search_response
+
+    filters = []
+    for item in filter_ or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--filter wants NAME=VALUE, got {item!r}")
+        filters.append((name, value))
+    try:
+        request = SearchRequest(
+            query=query,
+            facets=tuple(facet or ()),
+            filters=tuple(filters),
+            since=_parse_day(since),
+            until=_parse_day(until),
+            size=size,
+        )
+    except UnknownFacet as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    settings = CommonSettings()
+    response = make_client(settings).search(index=settings.index_prefix, **build_search_body(request))
+    result = parse_search_response(response.body, request.facets)
+    if as_json:
+        _print_json(result)
+        return
+    _print_search(result)
+
+
+def _print_search(result: dict[str, Any]) -> None:
+    out.print(f"[bold]{result['total']}[/] articles")
+    table = Table(show_lines=True)
+    for column in ("published", "source", "title", "highlight"):
+        table.add_column(column)
+    for hit in result["hits"]:
+        snippets = hit["highlight"].get("body") or hit["highlight"].get("title") or []
+        snippet = " … ".join(snippets).replace("<em>", "[bold yellow]").replace("</em>", "[/]")
+        source = hit["source"].get("name") or hit["source"].get("agency") or ""
+        table.add_row((hit["published_at"] or "")[:16], source, hit["title"] or "", snippet)
+    out.print(table)
+    for name, buckets in result["facets"].items():
+        out.print(f"[bold]{name}[/]: " + ", ".join(f"{b['value']} ({b['count']})" for b in buckets))
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """Health of Kafka and Elasticsearch, topic end offsets, consumer lag, indexed documents, DLQ records."""
+    from services.status import collect_status
+
+    report = collect_status()
+    if as_json:
+        _print_json(report)
+    else:
+        for key, value in report.items():
+            out.print(f"[bold]{key}[/]: {value}")
+    raise typer.Exit(0 if report["kafka"]["ok"] and report["elasticsearch"]["ok"] else 1)
+
+
+@app.command("wait-searchable")
+def wait_searchable(
+    min_docs: Annotated[int, typer.Option(help="Wait until the alias holds at least this many documents.")],
+    timeout: Annotated[float, typer.Option(help="Give up after this many seconds.")] = 120.0,
+) -> None:
+    """Wait until the index holds at least MIN_DOCS searchable documents."""
+    from services.common.elastic import make_client
+    from services.common.settings import CommonSettings
+
+    settings = CommonSettings()
+    client = make_client(settings)
+    deadline = time.monotonic() + timeout
+    count = 0
+    while time.monotonic() < deadline:
+        if client.indices.exists_alias(name=settings.index_prefix):
+            count = client.count(index=settings.index_prefix)["count"]
+            if count >= min_docs:
+                out.print(f"{count} articles searchable")
+                return
+        time.sleep(0.5)
+    err.print(f"only {count} of {min_docs} articles searchable after {timeout:.0f} s")
+    raise typer.Exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    app(args=argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Kafka plumbing shared by the services: topic declarations, the producer, and read-only admin queries."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from services.common.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+# Raw pages may be large; the broker's topic config allows 8 MiB (infra/kafka/topics.json).
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication_factor: int
+    config: dict[str, str]
+
+
+def declared_topics(settings: CommonSettings) -> list[TopicSpec]:
+    """The topics in ``infra/kafka/topics.json``, named with the settings' prefix."""
+    document = json.loads((settings.infra_dir / "kafka" / "topics.json").read_text(encoding="utf-8"))
+    return [
+        TopicSpec(
+            name=f"{settings.topic_prefix}{name}",
+            partitions=int(spec["partitions"]),
+            replication_factor=int(spec["replication_factor"]),
+            config={k: str(v) for k, v in spec.get("config", {}).items()},
+        )
+        for name, spec in document["topics"].items()
+    ]
+
+
+def ensure_topics(settings: CommonSettings) -> list[str]:
+    """Creates the declared topics that do not exist yet; returns the names it created."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="dateline-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [spec for spec in declared_topics(settings) if spec.name not in existing]
+        if not missing:
+            return []
+        try:
+            admin.create_topics(
+                [
+                    NewTopic(
+                        name=spec.name,
+                        num_partitions=spec.partitions,
+                        replication_factor=spec.replication_factor,
+                        topic_configs=spec.config,
+                    )
+                    for spec in missing
+                ]
+            )
+        except TopicAlreadyExistsError:
+            log.info("topics were created concurrently by another service")
+        created = [spec.name for spec in missing]
+        log.info("created topics", extra={"topics": created})
+        return created
+    finally:
+        admin.close()
+
+
+def make_producer(settings: CommonSettings, **overrides: Any) -> KafkaProducer:
+    """A producer that loses nothing it acknowledged: acks from all in-sync replicas, idempotent retries."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 5,
+        "max_request_size": MAX_REQUEST_BYTES,
+        "client_id": "dateline",
+    }
+    options.update(overrides)
+    return KafkaProducer(**options)
+
+
+def end_offsets(settings: CommonSettings, topics: Iterable[str]) -> dict[str, int]:
+    """Sum of the end offsets over each topic's partitions (the number of records ever written)."""
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    try:
+        totals: dict[str, int] = {}
+        for topic in topics:
+            partitions = consumer.partitions_for_topic(topic) or set()
+            tps = [TopicPartition(topic, p) for p in partitions]
+            totals[topic] = sum(consumer.end_offsets(tps).values()) if tps else 0
+        return totals
+    finally:
+        consumer.close()
+
+
+def consumer_lag(settings: CommonSettings, groups: Iterable[str]) -> dict[str, int]:
+    """Records not yet committed by each consumer group, over all partitions it has committed on."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="dateline-admin")
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    try:
+        lag: dict[str, int] = {}
+        for group in groups:
+            committed = admin.list_consumer_group_offsets(group)
+            if not committed:
+                lag[group] = 0
+                continue
+            ends = consumer.end_offsets(list(committed))
+            lag[group] = sum(max(0, ends[tp] - meta.offset) for tp, meta in committed.items())
+        return lag
+    finally:
+        consumer.close()
+        admin.close()

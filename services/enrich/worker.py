@@ -1,0 +1,125 @@
+"""The faust app: consumes ``articles.raw`` in batches, enriches, produces ``articles.enriched`` or the DLQ.
+
+Offsets are acknowledged by ``take_events`` only after the batch body returns, and the body returns only after
+every output was acknowledged by the broker, so a crash at any point re-delivers rather than loses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, cast
+
+import faust
+from spacy.language import Language
+
+from schemas import ArticleIngested, ArticleRejected, InvalidMessage, decode, encode
+from services.enrich.pipeline import EnrichOutcome, enrich_batch
+from services.enrich.settings import EnrichSettings
+
+log = logging.getLogger(__name__)
+
+
+def faust_brokers(bootstrap_servers: str) -> list[str]:
+    return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server.strip()]
+
+
+def dead_letter(
+    *, reason: str, error: str, original: bytes | None, event_message: Any, article_id: str | None = None
+) -> ArticleRejected:
+    """The DLQ record for a raw message that could not be enriched, with where it came from."""
+    payload = original or b""
+    try:
+        text, encoding = payload.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = base64.b64encode(payload).decode("ascii"), "base64"
+    return ArticleRejected(
+        stage="enrich",
+        reason=reason,
+        error=error,
+        article_id=article_id,
+        source_topic=event_message.topic,
+        source_partition=event_message.partition,
+        source_offset=event_message.offset,
+        original=text,
+        original_encoding=encoding,  # type: ignore[arg-type]
+    )
+
+
+def create_app(settings: EnrichSettings, nlp: Language) -> faust.App:
+    """The faust app with its one agent; ``nlp`` is loaded once by bootstrap."""
+    app = faust.App(
+        settings.app_id,
+        broker=faust_brokers(settings.kafka_bootstrap_servers),
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_max_request_size=8 * 1024 * 1024,
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        web_enabled=settings.web_enabled,
+        web_port=settings.web_port,
+        stream_wait_empty=False,
+    )
+    raw_topic = app.topic(settings.topic_raw, key_type=bytes, value_type=bytes, allow_empty=True)
+    enriched_topic = app.topic(settings.topic_enriched, key_type=bytes, value_type=bytes)
+    dlq_topic = app.topic(settings.topic_dlq, key_type=bytes, value_type=bytes)
+    # spaCy is CPU-bound: it runs in one worker thread so the event loop keeps heartbeating to the broker.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spacy")
+
+    async def send_all(messages: Sequence[tuple[Any, bytes, bytes]]) -> None:
+        # force=True sends now instead of attaching to the event (which would publish after the ack).
+        futures = [await topic.send(key=key, value=value, force=True) for topic, key, value in messages]
+        await asyncio.gather(*futures)
+
+    @app.agent(raw_topic, concurrency=1)  # concurrency 1: faust could otherwise commit past an in-flight batch
+    async def enrich_raw_articles(stream: faust.StreamT) -> None:
+        async for events in cast(faust.Stream, stream).take_events(settings.batch_size, within=settings.batch_within_s):
+            outgoing: list[tuple[Any, bytes, bytes]] = []
+            decoded: list[tuple[ArticleIngested, Any]] = []
+            for event in events:
+                try:
+                    decoded.append((decode(event.message.value or b"", ArticleIngested), event.message))
+                except InvalidMessage as exc:
+                    rejected = dead_letter(
+                        reason=exc.reason,
+                        error=exc.detail,
+                        original=event.message.value,
+                        event_message=event.message,
+                    )
+                    outgoing.append((dlq_topic, rejected.event_id.encode(), encode(rejected)))
+            if decoded:
+                raws = [raw for raw, _ in decoded]
+                outcomes: list[EnrichOutcome] = await asyncio.get_running_loop().run_in_executor(
+                    executor,
+                    functools.partial(
+                        enrich_batch, raws, nlp, model_name=settings.spacy_model, batch_size=settings.batch_size
+                    ),
+                )
+                for outcome, (_, message) in zip(outcomes, decoded, strict=True):
+                    outgoing.extend(_outgoing(outcome, message, enriched_topic, dlq_topic))
+            await send_all(outgoing)
+            log.info("batch enriched", extra={"raw": len(events), "out": len(outgoing)})
+
+    return app
+
+
+def _outgoing(
+    outcome: EnrichOutcome, message: Any, enriched_topic: Any, dlq_topic: Any
+) -> list[tuple[Any, bytes, bytes]]:
+    if outcome.reason:
+        rejected = dead_letter(
+            reason=outcome.reason,
+            error=outcome.error or outcome.reason,
+            original=message.value,
+            event_message=message,
+            article_id=outcome.raw.id,
+        )
+        log.warning("article rejected", extra={"article_id": outcome.raw.id, "reason": outcome.reason})
+        return [(dlq_topic, outcome.raw.id.encode(), encode(rejected))]
+    return [(enriched_topic, article.id.encode(), encode(article)) for article in outcome.articles]

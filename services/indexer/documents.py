@@ -1,0 +1,35 @@
+"""From an enriched-article message to the Elasticsearch document and its index. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from schemas import ArticleEnriched, to_rfc3339
+from services.common.elastic import index_name
+
+_ENVELOPE = ("schema", "schema_version", "event_id", "occurred_at", "received_at")
+
+
+def to_es_doc(article: ArticleEnriched, *, indexed_at: datetime) -> dict[str, Any]:
+    """The document stored for an article: the message without its envelope, plus ingest and index times."""
+    document = article.model_dump(mode="json", by_alias=True)
+    for key in _ENVELOPE:
+        document.pop(key, None)
+    document["ingested_at"] = to_rfc3339(article.received_at)
+    document["indexed_at"] = to_rfc3339(indexed_at)
+    return document
+
+
+def target_index(prefix: str, article: ArticleEnriched) -> str:
+    """Publication month, else delivery month: deterministic, so a re-delivered article overwrites itself."""
+    return index_name(prefix, article.published_at or article.received_at)
+
+
+def bulk_action(prefix: str, article: ArticleEnriched, *, indexed_at: datetime) -> dict[str, Any]:
+    return {
+        "_op_type": "index",
+        "_index": target_index(prefix, article),
+        "_id": article.id,
+        "_source": to_es_doc(article, indexed_at=indexed_at),
+    }

@@ -1,0 +1,105 @@
+"""Turning delivered bytes into a raw-article message, or a clear reason why not. Pure: no Kafka here."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePath
+
+from charset_normalizer import from_bytes
+
+from schemas import ArticleIngested, Origin, SourceHint
+
+_EXTENSION_TYPES = {
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".json": "application/json",
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+}
+_WHITESPACE = re.compile(r"\s+")
+# Control characters other than tab, newline, carriage return and form feed: text never has many of them.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+class Rejected(ValueError):
+    """Input that cannot become an article; ``reason`` is the short code recorded in the DLQ."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class DecodedInput:
+    text: str
+    content_type: str
+
+
+def decode_input(data: bytes, *, name: str, max_bytes: int) -> DecodedInput:
+    """Decodes delivered bytes to text and tells what kind of document they are."""
+    if len(data) > max_bytes:
+        raise Rejected("too_large", f"{len(data)} bytes, the limit is {max_bytes}")
+    if not data.strip():
+        raise Rejected("empty", "no content")
+    if b"\x00" in data[:65536] or len(_CONTROL_BYTES.findall(data[:65536])) > 8:
+        raise Rejected("binary", "content has control bytes; not a text document")
+    text = _decode_text(data)
+    if not text.strip():
+        raise Rejected("empty", "no content after decoding")
+    return DecodedInput(text=text, content_type=sniff_content_type(text, name=name))
+
+
+def _decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[:1_000_000]).best()
+    if best is None or best.encoding is None:
+        raise Rejected("undecodable", "not UTF-8 and no other text encoding fits")
+    return data.decode(best.encoding, errors="replace")
+
+
+def sniff_content_type(text: str, *, name: str = "") -> str:
+    """The content type from the file extension, or from the first characters when that says nothing."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix in _EXTENSION_TYPES:
+        return _EXTENSION_TYPES[suffix]
+    head = text.lstrip()[:2048].lower()
+    if suffix == ".xml" or head.startswith("<?xml"):
+        if "<rss" in head or "<rdf:rdf" in head:
+            return "application/rss+xml"
+        if "<feed" in head:
+            return "application/atom+xml"
+        return "application/xml"
+    if head.startswith(("<!doctype html", "<html")) or ("<body" in head and head[:1] == "<"):
+        return "text/html"
+    if head.startswith(("{", "[")):
+        return "application/json"
+    return "text/plain"
+
+
+def raw_article_id(text: str) -> str:
+    """Same content (up to white space), same id: exact duplicates are recognised by it."""
+    normalised = _WHITESPACE.sub(" ", text).strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:32]
+
+
+def build_ingested(
+    decoded: DecodedInput, *, uri: str, received_at: datetime, source_name: str | None = None
+) -> ArticleIngested:
+    """The raw-article message for one delivered document."""
+    return ArticleIngested(
+        id=raw_article_id(decoded.text),
+        content=decoded.text,
+        content_type=decoded.content_type,  # type: ignore[arg-type]
+        origin=Origin(uri=uri),
+        source=SourceHint(name=source_name),
+        received_at=received_at,
+    )

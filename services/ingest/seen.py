@@ -1,0 +1,24 @@
+"""The ids ingest has already published, kept in SQLite so a restart does not publish them again."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+class SeenStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, scope TEXT NOT NULL)")
+
+    def contains(self, scope: str, article_id: str) -> bool:
+        row = self._db.execute("SELECT 1 FROM seen WHERE id = ? AND scope = ?", (article_id, scope)).fetchone()
+        return row is not None
+
+    def add(self, scope: str, article_id: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO seen (id, scope) VALUES (?, ?)", (article_id, scope))
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()

