@@ -56,7 +56,10 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[dict[str
 
 def _cleanup(settings: CommonSettings) -> None:
     es = make_client(settings)
-    es.options(ignore_status=404).indices.delete(index=f"{settings.index_prefix}-*")
+    # Deleting by wildcard is refused (action.destructive_requires_name), so name each index.
+    indices = list(es.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True))
+    if indices:
+        es.indices.delete(index=",".join(indices))
     es.options(ignore_status=404).indices.delete_index_template(name=template_name(settings))
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     try:

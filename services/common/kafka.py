@@ -100,17 +100,16 @@ def end_offsets(settings: CommonSettings, topics: Iterable[str]) -> dict[str, in
 
 
 def consumer_lag(settings: CommonSettings, groups: Iterable[str]) -> dict[str, int]:
-    """Records not yet committed by each consumer group, over all partitions it has committed on."""
+    """Records not yet committed by each consumer group, over the partitions it has committed on."""
+    groups = list(groups)
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="dateline-admin")
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     try:
+        committed_by_group = admin.list_group_offsets(groups)
         lag: dict[str, int] = {}
         for group in groups:
-            committed = admin.list_consumer_group_offsets(group)
-            if not committed:
-                lag[group] = 0
-                continue
-            ends = consumer.end_offsets(list(committed))
+            committed = committed_by_group.get(group) or {}
+            ends = consumer.end_offsets(list(committed)) if committed else {}
             lag[group] = sum(max(0, ends[tp] - meta.offset) for tp, meta in committed.items())
         return lag
     finally:

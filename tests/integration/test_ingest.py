@@ -38,11 +38,13 @@ def test_files_are_published_once_keyed_by_article_id(settings, tmp_path: Path) 
 
 
 def test_bad_files_are_rejected_into_the_dlq_with_a_reason(settings, tmp_path: Path) -> None:
-    (tmp_path / "empty.txt").write_bytes(b"")
-    (tmp_path / "junk.bin").write_bytes(bytes(range(256)) * 16)
-    (tmp_path / "good.txt").write_text("TOKYO\nA perfectly ordinary story about trade talks.")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "junk.bin").write_bytes(bytes(range(256)) * 16)
+    (inbox / "good.txt").write_text("TOKYO\nA perfectly ordinary story about trade talks.")
 
-    report = _publish([tmp_path])
+    report = _publish([inbox])
     assert len(report.published) == 1
     assert sorted(reason for _, reason, _ in report.rejected) == ["binary", "empty"]
 
