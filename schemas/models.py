@@ -114,6 +114,7 @@ class ArticleEnriched(_Message):
     schema_version: Literal[1] = 1
     id: ArticleId
     raw_id: ArticleId = Field(description="The ingested message this article was extracted from.")
+    story_id: ArticleId = Field(description="Shared by near-duplicates (one wire story republished or extended).")
     url: str | None = None
     source: Source
     title: str | None

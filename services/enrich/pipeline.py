@@ -91,9 +91,12 @@ def _build(raw: ArticleIngested, article: ExtractedArticle, doc: object, model_n
     entities = extract_entities(doc)  # type: ignore[arg-type]
     countries = countries_for(entities)
     published_at, precision = resolve_published(article.published_text, raw.received_at)
+    identifier = article_id(article)
     return ArticleEnriched(
-        id=article_id(article),
+        id=identifier,
         raw_id=raw.id,
+        # Each article is its own story until near-duplicate grouping assigns a shared one.
+        story_id=identifier,
         url=article.url,
         source=Source(name=article.source_name or raw.source.name, agency=article.source_agency),
         title=article.title,

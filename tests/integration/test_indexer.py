@@ -16,6 +16,7 @@ def _article(n: int, *, countries: list[str] | None = None) -> ArticleEnriched:
     return ArticleEnriched(
         id=f"{n:032x}",
         raw_id=f"{n:032x}",
+        story_id=f"{n:032x}",
         source=Source(name="Test Wire"),
         title=f"Tariff story {n}",
         body=f"Japan and the United States discussed tariffs, round {n}.",

@@ -43,6 +43,7 @@ def _enriched() -> ArticleEnriched:
     return ArticleEnriched(
         id="1" * 32,
         raw_id="0" * 32,
+        story_id="0" * 32,
         source=Source(name="Japan Today", agency="Kyodo"),
         title="A title",
         body="Body text.",

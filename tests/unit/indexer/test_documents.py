@@ -15,6 +15,7 @@ def _article(published_at: datetime | None) -> ArticleEnriched:
     return ArticleEnriched(
         id="a" * 32,
         raw_id="b" * 32,
+        story_id="b" * 32,
         url="https://example.org/x",
         source=Source(name="Japan Today", agency="Kyodo"),
         title="Title",
