@@ -12,7 +12,7 @@ import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.markup import escape
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Dateline: news enrichment and search.")
 err = Console(stderr=True)
@@ -149,17 +149,16 @@ def search(
 
 def _print_search(result: dict[str, Any]) -> None:
     out.print(f"[bold]{result['total']}[/] articles")
-    table = Table(show_lines=True)
-    for column in ("published", "source", "title", "highlight"):
-        table.add_column(column)
     for hit in result["hits"]:
-        snippets = hit["highlight"].get("body") or hit["highlight"].get("title") or []
-        snippet = " … ".join(snippets).replace("<em>", "[bold yellow]").replace("</em>", "[/]")
-        source = hit["source"].get("name") or hit["source"].get("agency") or ""
-        table.add_row((hit["published_at"] or "")[:16], source, hit["title"] or "", snippet)
-    out.print(table)
+        source = hit["source"].get("name") or hit["source"].get("agency") or "unknown source"
+        published = (hit["published_at"] or "undated")[:16].replace("T", " ")
+        out.print(f"\n[bold]{escape(hit['title'] or '(untitled)')}[/]  [dim]{published} · {escape(source)}[/]")
+        for snippet in hit["highlight"].get("body") or hit["highlight"].get("title") or []:
+            # Highlights mark matches with <em>; rich markup in the article text itself is escaped.
+            marked = escape(snippet).replace("<em>", "[bold yellow]").replace("</em>", "[/]")
+            out.print(f"  … {marked} …")
     for name, buckets in result["facets"].items():
-        out.print(f"[bold]{name}[/]: " + ", ".join(f"{b['value']} ({b['count']})" for b in buckets))
+        out.print(f"\n[bold]{name}[/]: " + ", ".join(f"{escape(str(b['value']))} ({b['count']})" for b in buckets))
 
 
 @app.command()

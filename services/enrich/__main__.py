@@ -12,7 +12,8 @@ def main() -> None:
     # faust's own CLI would parse sys.argv; running the worker directly keeps this a plain module entry point.
     from faust.worker import Worker
 
-    Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+    # override_logging=False keeps our JSON logs instead of faust's own format.
+    Worker(app, loglevel=settings.log_level, quiet=True, override_logging=False).execute_from_commandline()
 
 
 if __name__ == "__main__":
