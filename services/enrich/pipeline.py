@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from schemas import ArticleEnriched, ArticleIngested, Enrichment, Mention, Origin, Source, Topic
 from schemas import Entity as EntityModel
@@ -87,8 +88,8 @@ def enrich_batch(
     return outcomes
 
 
-def _build(raw: ArticleIngested, article: ExtractedArticle, doc: object, model_name: str) -> ArticleEnriched:
-    entities = extract_entities(doc)  # type: ignore[arg-type]
+def _build(raw: ArticleIngested, article: ExtractedArticle, doc: Doc, model_name: str) -> ArticleEnriched:
+    entities = extract_entities(doc)
     countries = countries_for(entities)
     published_at, precision = resolve_published(article.published_text, raw.received_at)
     identifier = article_id(article)

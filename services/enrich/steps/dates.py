@@ -25,9 +25,7 @@ _PREFIX = re.compile(
     r"\s*[:\-–]?\s*",
     re.IGNORECASE,
 )
-_RELATIVE = re.compile(
-    r"\b(?:ago|just\s+now|yesterday|today|this\s+(?:morning|afternoon|evening))\b", re.IGNORECASE
-)
+_RELATIVE = re.compile(r"\b(?:ago|just\s+now|yesterday|today|this\s+(?:morning|afternoon|evening))\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}\s*(?:a\.?m\.?|p\.?m\.?)(?![a-z])", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)")
 # A zone stated as an offset, "Z", or an upper-case abbreviation (KST, JST, GMT, UTC, CEST, ...).
@@ -92,8 +90,8 @@ def _parse(text: str, base: datetime) -> datetime | None:
         "RETURN_AS_TIMEZONE_AWARE": True,
         "PREFER_DATES_FROM": "past",
     }
-    parsed = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    parsed = dateparser.parse(text, languages=["en"], settings=settings)
     if parsed is None:
         # Non-English pages: let dateparser detect the language (slower, so only as a fallback).
-        parsed = dateparser.parse(text, settings=settings)  # type: ignore[arg-type]
+        parsed = dateparser.parse(text, settings=settings)
     return parsed.astimezone(UTC) if parsed is not None else None

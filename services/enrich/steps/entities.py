@@ -1,0 +1,328 @@
+"""Named entities of one article, canonicalised within the article.
+
+spaCy gives spans; readers want people, organisations and places, each once, under one name. The rules, in order:
+
+1. junk spans are dropped (no letters, line breaks inside, page furniture), "the" and possessives trimmed;
+2. titles and honorifics before a person's name become its ``role`` (``data/roles.json``);
+3. spellings in ``data/gazetteer.json`` map to their canonical name ("LDP" -> "Liberal Democratic Party");
+4. a short form takes the full name it abbreviates in the same article ("Lee" -> "Lee Jae-myung"), also when the
+   model gave the short form a wrong label ("Hayashi" as ORG);
+5. person names merge when all parts but one are equal and that one is spelt nearly alike ("Sergey Lavrov" =
+   "Sergei Lavrov"; ``FUZZY_THRESHOLD``);
+6. a bare surname left over takes a gazetteer person's name only where the gazetteer says in which country's
+   news it means them ("Lee" in an article about South Korea -> "Lee Jae-myung"; ``context_aliases``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz
+
+from services.enrich.nlp import DATA_DIR, gazetteer_entries
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+KEPT_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"})
+# Similarity (0-100) above which two spellings of the one name part that differs are one person. Transliteration
+# variants ("Sergei"/"Sergey", "Myung"/"Myeong") score 80-90; different given names rarely pass with the same initial.
+FUZZY_THRESHOLD = 80.0
+_MAX_ROLE_LOOKBEHIND = 80
+_GENERIC_ROLE = re.compile(
+    r"(?:(?:Minister|Secretary) of (?:[A-Z][\w\-]*,? ?)(?:(?:and|for|of|the) |[A-Z][\w\-]*,? ?)*)\s*$"
+)
+# "Secretary of [State]", "Minister of [Economy, Trade and Industry]": the department is part of a title, not an ORG.
+_ROLE_OBJECT = re.compile(r"\b(?:Secretary|Minister) of\s*$")
+_LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
+_POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Where an entity is named: character offsets into the article body."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entity of the article under its canonical name, with every mention and the role of a person, if any."""
+
+    name: str
+    type: str
+    mentions: tuple[Mention, ...]
+    role: str | None = None
+
+
+@dataclass
+class _Group:
+    name: str
+    labels: Counter[str] = field(default_factory=Counter)
+    mentions: list[Mention] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    canonical: bool = False  # the name comes from the gazetteer
+
+    @property
+    def label(self) -> str:
+        return self.labels.most_common(1)[0][0]
+
+
+def extract_entities(doc: Doc) -> list[Entity]:
+    """The article's PERSON, ORG, GPE, LOC, NORP, FAC and EVENT entities, canonicalised, in order of first mention.
+
+    ``doc`` must come from ``services.enrich.nlp.load_nlp`` (or any pipeline with "ner"); its text is the body.
+    """
+    groups: dict[str, _Group] = {}
+    for span in doc.ents:
+        if span.label_ not in KEPT_LABELS:
+            continue
+        cleaned = _clean(span)
+        if cleaned is None:
+            continue
+        start, end, text = cleaned
+        if text in _ignored() or (span.label_ == "ORG" and _ROLE_OBJECT.search(doc.text[:start])):
+            continue
+        role = None
+        if span.label_ == "PERSON":
+            text, start, role = _split_role(doc.text, text, start)
+            if not text or not _is_name(text):
+                continue
+        name, canonical, label = _canonical(span, text)
+        if label == "PERSON" and not canonical and " " not in name and _is_known_place(name):
+            label = "GPE"  # "Fukushima nuclear plant": a place the model took for a surname
+        group = groups.setdefault(name, _Group(name=name))
+        group.canonical = group.canonical or canonical
+        group.labels[label] += 2 if canonical else 1
+        group.mentions.append(Mention(start=start, end=end, text=doc.text[start:end]))
+        if role:
+            group.roles.append(role)
+    _merge_short_forms(groups)
+    _merge_org_suffixes(groups)
+    _merge_variants(groups)
+    _resolve_context_aliases(groups)
+    entities = [
+        Entity(
+            name=group.name,
+            type=group.label,
+            mentions=tuple(sorted(set(group.mentions), key=lambda m: (m.start, m.end))),
+            role=Counter(group.roles).most_common(1)[0][0] if group.roles else None,
+        )
+        for group in groups.values()
+    ]
+    return sorted(entities, key=lambda e: e.mentions[0].start)
+
+
+def _clean(span: Span) -> tuple[int, int, str] | None:
+    text = span.text
+    if "\n" in text or not any(ch.isalpha() for ch in text):
+        return None
+    start, end = span.start_char, span.end_char
+    lead = _LEADING_THE.match(text)
+    if lead:
+        start += lead.end()
+        text = text[lead.end() :]
+    tail = _POSSESSIVE.search(text)
+    if tail and len(text) > len(tail.group()) + 1:
+        end -= len(tail.group())
+        text = text[: -len(tail.group())]
+    # Keep the full stop of an abbreviation ("U.S."), drop a sentence's.
+    stripped = text.strip(" -–—,;:\"“”'")
+    if stripped.endswith(".") and "." not in stripped[:-1]:
+        stripped = stripped[:-1]
+    if len(stripped) < 2:
+        return None
+    offset = text.find(stripped)
+    return start + offset, start + offset + len(stripped), stripped
+
+
+def _split_role(body: str, text: str, start: int) -> tuple[str, int, str | None]:
+    """ "Prime Minister Shigeru Ishiba" -> ("Shigeru Ishiba", start moved, "Prime Minister"); also looks left."""
+    role = None
+    match = _roles_at_start().match(text)
+    if match:
+        role = match.group(1)
+        start += match.end()
+        text = text[match.end() :]
+    before = body[max(0, start - _MAX_ROLE_LOOKBEHIND) : start]
+    preceding = _roles_at_end().search(before) or _GENERIC_ROLE.search(before)
+    if preceding:
+        found = preceding.group(0).strip()
+        role = f"{found} {role}" if role else found
+    return text, start, role
+
+
+@cache
+def _roles() -> tuple[str, ...]:
+    data = json.loads((DATA_DIR / "roles.json").read_text(encoding="utf-8"))
+    return tuple(sorted(data["roles"], key=len, reverse=True))
+
+
+@cache
+def _roles_at_start() -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(role) for role in _roles())
+    return re.compile(rf"^({alternatives})(?:\s+|$)")
+
+
+@cache
+def _roles_at_end() -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(role) for role in _roles())
+    # A role directly before the name, optionally after a qualifier ("Japanese Prime Minister", "U.S. Secretary of
+    # State"); the qualifier stays out of the role.
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?:\s+(?:of\s+)?(?:{alternatives}))*\s+$")
+
+
+def _is_name(text: str) -> bool:
+    return any(ch.isupper() for ch in text) and not _roles_at_start().fullmatch(text + " ")
+
+
+@cache
+def _aliases() -> dict[str, tuple[str, str]]:
+    table: dict[str, tuple[str, str]] = {}
+    for entry in gazetteer_entries():
+        for spelling in [entry["name"], *entry.get("aliases", [])]:
+            table[spelling] = (entry["name"], entry["label"])
+    return table
+
+
+def _canonical(span: Span, text: str) -> tuple[str, bool, str]:
+    """(name, whether it is a gazetteer name, label) for a cleaned span."""
+    if span.ent_id_ and span.ent_id_ in _aliases():
+        name, label = _aliases()[span.ent_id_]
+        return name, True, label
+    found = _aliases().get(text)
+    if found:
+        return found[0], True, found[1]
+    return text, False, span.label_
+
+
+@cache
+def _ignored() -> frozenset[str]:
+    data = json.loads((DATA_DIR / "gazetteer.json").read_text(encoding="utf-8"))
+    return frozenset(data.get("not_entities", []))
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[\s\-]+", name.casefold()) if t]
+
+
+def _merge_short_forms(groups: dict[str, _Group]) -> None:
+    """Folds "Lee", "Owens", "Hayashi" (even labelled ORG or GPE) into the one longer person name they abbreviate."""
+    persons = [g for g in groups.values() if g.label == "PERSON" and len(_tokens(g.name)) >= 2]
+    for short in list(groups.values()):
+        tokens = _tokens(short.name)
+        if len(tokens) != 1 or short.canonical:
+            continue
+        if short.label != "PERSON" and (short.label not in ("ORG", "GPE", "LOC") or _is_known_place(short.name)):
+            continue
+        owners = [p for p in persons if p is not short and tokens[0] in (_tokens(p.name)[0], _tokens(p.name)[-1])]
+        if len({o.name for o in owners}) == 1:
+            _absorb(groups, owners[0], short)
+
+
+def _merge_org_suffixes(groups: dict[str, _Group]) -> None:
+    """Folds "Communist Party" into "Chinese Communist Party" when that is the only longer ORG ending so."""
+    orgs = [g for g in groups.values() if g.label == "ORG"]
+    for short in list(orgs):
+        tokens = _tokens(short.name)
+        owners = [
+            o
+            for o in orgs
+            if o is not short
+            and o.name in groups
+            and len(_tokens(o.name)) > len(tokens)
+            and _tokens(o.name)[-len(tokens) :] == tokens
+        ]
+        if len(tokens) >= 2 and len(owners) == 1 and short.name in groups:
+            _absorb(groups, owners[0], short)
+
+
+def _merge_variants(groups: dict[str, _Group]) -> None:
+    """Merges person names that differ only in spelling: hyphenation, case, transliteration."""
+    persons = sorted(
+        (g for g in groups.values() if g.label == "PERSON"),
+        key=lambda g: (not g.canonical, -len(g.mentions), g.mentions[0].start),
+    )
+    for i, keep in enumerate(persons):
+        if keep.name not in groups:
+            continue
+        for other in persons[i + 1 :]:
+            if other.name in groups and other is not keep and _same_person(keep.name, other.name):
+                _absorb(groups, keep, other)
+
+
+def _same_person(a: str, b: str) -> bool:
+    ta, tb = _tokens(a), _tokens(b)
+    if ta == tb or "".join(ta) == "".join(tb):
+        return True
+    if len(ta) != len(tb) or len(ta) < 2:
+        return False
+    differing = [(x, y) for x, y in zip(ta, tb, strict=True) if x != y]
+    if len(differing) != 1:
+        return False
+    x, y = differing[0]
+    # One token spelt two ways, same initial, long enough that the similarity means something ("Kim Jong Un" and
+    # "Kim Jong Il" differ in a two-letter token and stay apart).
+    return x[0] == y[0] and min(len(x), len(y)) >= 4 and fuzz.ratio(x, y) >= FUZZY_THRESHOLD
+
+
+def _absorb(groups: dict[str, _Group], keep: _Group, other: _Group) -> None:
+    keep.mentions.extend(other.mentions)
+    keep.roles.extend(other.roles)
+    keep.labels[keep.label] += 1  # the absorbed group's label (possibly wrong, "Hayashi" ORG) does not count
+    groups.pop(other.name, None)
+
+
+@cache
+def _context_aliases() -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """Bare spellings that name a person only in one country's news: spelling -> [(name, country codes)]."""
+    table: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for entry in gazetteer_entries():
+        for context in entry.get("context_aliases", []):
+            table.setdefault(context["alias"], []).append((entry["name"], frozenset(context["countries"])))
+    return table
+
+
+def _resolve_context_aliases(groups: dict[str, _Group]) -> None:
+    """Renames a leftover bare surname when exactly one gazetteer person fits the article's countries."""
+    from services.enrich.steps.countries import country_of
+
+    countries = {
+        code
+        for group in groups.values()
+        if group.label in ("GPE", "LOC", "NORP")
+        for code in [country_of(group.name, group.label)]
+        if code
+    }
+    for short in list(groups.values()):
+        if short.label != "PERSON" or short.canonical or short.name not in _context_aliases():
+            continue
+        fitting = {name for name, needed in _context_aliases()[short.name] if needed & countries}
+        if len(fitting) != 1:
+            continue
+        name = fitting.pop()
+        keep = groups.get(name)
+        if keep is None:
+            keep = groups[name] = _Group(name=name, canonical=True)
+            keep.labels["PERSON"] += 1
+        _absorb(groups, keep, short)
+
+
+def _is_known_place(name: str) -> bool:
+    from services.enrich.steps.countries import country_of
+
+    return country_of(name, "GPE") is not None
+
+
+def names(entities: Iterable[Entity], types: Iterable[str]) -> list[str]:
+    """Sorted distinct names of the entities of the given types."""
+    wanted = set(types)
+    return sorted({e.name for e in entities if e.type in wanted})

@@ -1,0 +1,91 @@
+from spacy.language import Language
+
+from services.enrich.steps.entities import Entity, extract_entities
+from services.enrich.steps.extract import extract_articles
+
+
+def entities_of(nlp: Language, text: str) -> list[Entity]:
+    return extract_entities(nlp(text))
+
+
+def persons(entities: list[Entity]) -> dict[str, Entity]:
+    return {e.name: e for e in entities if e.type == "PERSON"}
+
+
+def seed_entities(nlp: Language, seed_text, number: str) -> list[list[Entity]]:
+    articles = extract_articles(seed_text(number), content_type="text/plain")
+    return [extract_entities(doc) for doc in nlp.pipe(a.body for a in articles)]
+
+
+def test_pipeline_has_only_what_ner_needs(nlp: Language) -> None:
+    assert nlp.pipe_names == ["tok2vec", "dateline_gazetteer", "ner"]
+
+
+def test_seed_000_lee_is_one_person_with_his_full_name(nlp: Language, seed_text) -> None:
+    teaser = seed_entities(nlp, seed_text, "000")[2]
+    people = persons(teaser)
+    assert "Lee Jae-myung" in people
+    assert not {"Lee", "Lee Jae Myung"} & people.keys()
+    assert {m.text for m in people["Lee Jae-myung"].mentions} >= {"Lee Jae-myung", "Lee Jae Myung", "Lee"}
+    assert people["Shigeru Ishiba"].role == "Prime Minister"
+    assert "Yoon" not in people and "Yoon Suk Yeol" in people
+
+
+def test_bare_surname_in_korean_news_is_the_president(nlp: Language, seed_text) -> None:
+    # The first article of seed 000 only ever says "Lee", in Seoul: the gazetteer's context alias names him.
+    first = seed_entities(nlp, seed_text, "000")[0]
+    assert "Lee Jae-myung" in persons(first) and "Lee" not in persons(first)
+
+
+def test_seed_001_lavrov_once_and_kono(nlp: Language, seed_text) -> None:
+    (entities,) = seed_entities(nlp, seed_text, "001")
+    people = persons(entities)
+    assert "Sergei Lavrov" in people and "Sergey Lavrov" not in people and "Lavrov" not in people
+    assert len(people["Sergei Lavrov"].mentions) == 3
+    assert people["Taro Kono"].role == "Foreign Minister"
+
+
+def test_mentions_point_into_the_body(nlp: Language, seed_text) -> None:
+    article = extract_articles(seed_text("002"), content_type="text/plain")[0]
+    for entity in extract_entities(nlp(article.body)):
+        for mention in entity.mentions:
+            assert article.body[mention.start : mention.end] == mention.text
+
+
+def test_acronym_and_role_object_and_junk(nlp: Language, seed_text) -> None:
+    (entities,) = seed_entities(nlp, seed_text, "003")
+    by_name = {e.name: e for e in entities}
+    assert "LDP" not in by_name and by_name["Liberal Democratic Party"].type == "ORG"
+    assert {m.text for m in by_name["Liberal Democratic Party"].mentions} >= {"LDP"}
+    assert "State" not in by_name  # from "Secretary of State Antony Blinken"
+    assert by_name["Antony Blinken"].role == "Secretary of State"
+    assert all(e.type in {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"} for e in entities)
+
+
+def test_role_split_from_the_name(nlp: Language) -> None:
+    entities = entities_of(nlp, "Prime Minister Shigeru Ishiba met Mr. Kenji Watanabe in Osaka on Monday.")
+    people = persons(entities)
+    assert people["Shigeru Ishiba"].role == "Prime Minister"
+    assert all(not name.startswith(("Prime", "Mr")) for name in people)
+
+
+def test_dates_and_numbers_are_not_entities(nlp: Language) -> None:
+    entities = entities_of(nlp, "On June 3, 2025, about 1.37 million cars worth $40 billion were exported by Japan.")
+    assert [e.name for e in entities] == ["Japan"]
+
+
+def test_transliterated_names_merge_but_different_people_do_not(nlp: Language) -> None:
+    text = (
+        "Dmitri Peskov spoke first. Later Dmitry Peskov said talks would go on. "
+        "Kim Jong Un and his late father Kim Jong Il were mentioned."
+    )
+    people = persons(entities_of(nlp, text))
+    assert len([n for n in people if "Peskov" in n]) == 1
+    assert "Kim Jong Un" in people and "Kim Jong Il" in people
+
+
+def test_bare_surname_resolves_only_in_its_countrys_news(nlp) -> None:
+    korean = extract_entities(nlp("Lee said at a press conference in Seoul that South Korea wants closer ties."))
+    assert "Lee Jae-myung" in {e.name for e in korean if e.type == "PERSON"}
+    elsewhere = extract_entities(nlp("Lee said at a press conference in Ottawa that Canada wants closer ties."))
+    assert "Lee Jae-myung" not in {e.name for e in elsewhere}

@@ -1,0 +1,71 @@
+import json
+
+import pytest
+
+from services.enrich.steps.extract import extract_articles
+from services.enrich.steps.topics import lexicon_entries, topics_for
+from tests.unit.enrich.conftest import shared_path
+
+
+def codes(title: str | None, body: str) -> set[str]:
+    return {t.code for t in topics_for(title, body)}
+
+
+def test_lexicon_matches_the_iptc_taxonomy() -> None:
+    taxonomy = json.loads(shared_path("taxonomy", "mediatopics_en-GB_active.compact.json").read_text(encoding="utf-8"))
+    by_code = {concept["qcode"]: concept for concept in taxonomy}
+    for entry in lexicon_entries():
+        concept = by_code.get(entry["code"])
+        assert concept is not None, f"{entry['code']} is not an active Media Topic"
+        assert concept["label"] == entry["label"], entry["code"]
+        assert concept["broader"] == entry["parent"], entry["code"]
+
+
+def test_lexicon_is_well_formed() -> None:
+    entries = lexicon_entries()
+    known = {e["code"] for e in entries}
+    assert len(known) == len(entries)
+    for entry in entries:
+        assert entry["keywords"], entry["code"]
+        assert entry["parent"] is None or entry["parent"] in known, f"{entry['code']}: parent not in lexicon"
+
+
+def test_seed_004_is_about_trade(seed_text) -> None:
+    (article,) = extract_articles(seed_text("004"), content_type="text/plain")
+    found = codes(article.title, article.body)
+    assert {"medtop:04000000", "medtop:20000373"} <= found
+
+
+def test_seed_001_is_about_diplomacy(seed_text) -> None:
+    (article,) = extract_articles(seed_text("001"), content_type="text/plain")
+    found = codes(article.title, article.body)
+    assert {"medtop:11000000", "medtop:20000638", "medtop:20000639"} <= found
+
+
+def test_seed_000_crime_teaser(seed_text) -> None:
+    teaser = extract_articles(seed_text("000"), content_type="text/plain")[1]
+    assert "medtop:20000082" in codes(teaser.title, teaser.body)
+
+
+def test_election_and_defence() -> None:
+    body = (
+        "Voters go to the polls on Sunday in an upper house election. The campaign has focused on prices. "
+        "Candidates of the ruling coalition need 50 seats."
+    )
+    assert "medtop:20000574" in codes("Japan heads to the polls", body)
+    defence = "The navy and air force held joint drills near the border. Missile defence systems were deployed."
+    assert "medtop:20000598" in codes("Allies stage military drills", defence)
+
+
+def test_scores_are_ordered_in_range_and_parents_follow_children() -> None:
+    body = "Tariff talks resumed. Both sides discussed tariffs on steel, exports and a trade deal on cars."
+    scores = topics_for("Tariff talks", body)
+    assert scores == sorted(scores, key=lambda t: -t.score)
+    assert all(0.0 <= t.score <= 1.0 for t in scores)
+    by_code = {t.code: t.score for t in scores}
+    assert by_code["medtop:20000344"] >= by_code["medtop:20000373"]
+
+
+@pytest.mark.parametrize("body", ["", "The weather was pleasant and the cat slept."])
+def test_no_topic_without_evidence(body: str) -> None:
+    assert topics_for(None, body) == []
