@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import CoordinatorNotAvailableError, TopicAlreadyExistsError
 
 from services.common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 # Raw pages may be large; the broker's topic config allows 8 MiB (infra/kafka/topics.json).
 MAX_REQUEST_BYTES = 8 * 1024 * 1024
 
@@ -105,7 +107,7 @@ def consumer_lag(settings: CommonSettings, groups: Iterable[str]) -> dict[str, i
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="dateline-admin")
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     try:
-        committed_by_group = admin.list_group_offsets(groups)
+        committed_by_group = _with_coordinator(lambda: admin.list_group_offsets(groups))
         lag: dict[str, int] = {}
         for group in groups:
             committed = committed_by_group.get(group) or {}
@@ -115,3 +117,15 @@ def consumer_lag(settings: CommonSettings, groups: Iterable[str]) -> dict[str, i
     finally:
         consumer.close()
         admin.close()
+
+
+def _with_coordinator(call: Callable[[], T], wait_s: float = 15.0) -> T:
+    """Retries while the group coordinator is still coming up (a fresh broker creates __consumer_offsets lazily)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return call()
+        except CoordinatorNotAvailableError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
