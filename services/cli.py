@@ -181,6 +181,8 @@ def wait_searchable(
     timeout: Annotated[float, typer.Option(help="Give up after this many seconds.")] = 120.0,
 ) -> None:
     """Wait until the index holds at least MIN_DOCS searchable documents."""
+    from elasticsearch import ApiError
+
     from services.common.elastic import make_client
     from services.common.settings import CommonSettings
 
@@ -189,11 +191,16 @@ def wait_searchable(
     deadline = time.monotonic() + timeout
     count = 0
     while time.monotonic() < deadline:
-        if client.indices.exists_alias(name=settings.index_prefix):
-            count = client.count(index=settings.index_prefix)["count"]
-            if count >= min_docs:
-                out.print(f"{count} articles searchable")
-                return
+        try:
+            if client.indices.exists_alias(name=settings.index_prefix):
+                count = client.count(index=settings.index_prefix)["count"]
+                if count >= min_docs:
+                    out.print(f"{count} articles searchable")
+                    return
+        except ApiError as exc:
+            if exc.meta.status < 500:
+                raise
+            # A just-created index answers 503 until its shard is started.
         time.sleep(0.5)
     err.print(f"only {count} of {min_docs} articles searchable after {timeout:.0f} s")
     raise typer.Exit(1)
