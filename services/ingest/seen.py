@@ -10,14 +10,16 @@ class SeenStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, scope TEXT NOT NULL)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS published (scope TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (scope, id))"
+        )
 
     def contains(self, scope: str, article_id: str) -> bool:
-        row = self._db.execute("SELECT 1 FROM seen WHERE id = ? AND scope = ?", (article_id, scope)).fetchone()
+        row = self._db.execute("SELECT 1 FROM published WHERE scope = ? AND id = ?", (scope, article_id)).fetchone()
         return row is not None
 
     def add(self, scope: str, article_id: str) -> None:
-        self._db.execute("INSERT OR IGNORE INTO seen (id, scope) VALUES (?, ?)", (article_id, scope))
+        self._db.execute("INSERT OR IGNORE INTO published (scope, id) VALUES (?, ?)", (scope, article_id))
         self._db.commit()
 
     def close(self) -> None:
