@@ -109,7 +109,9 @@ def ingest(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="Query string: words, AND/OR, \"phrases\"; '*' for all.")],
-    facet: Annotated[list[str] | None, typer.Option("--facet", help="Facet to count (repeatable).")] = None,
+    facet: Annotated[
+        list[str] | None, typer.Option("--facet", help="Facet to count (repeatable); all facets when none is named.")
+    ] = None,
     filter_: Annotated[list[str] | None, typer.Option("--filter", help="NAME=VALUE (repeatable).")] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after (ISO date).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before (ISO date).")] = None,
@@ -119,7 +121,13 @@ def search(
     """Full-text search with highlights and facet counts."""
     from services.common.elastic import make_client
     from services.common.settings import CommonSettings
-    from services.search.query import SearchRequest, UnknownFacet, build_search_body, parse_search_response
+    from services.search.query import (
+        FACET_FIELDS,
+        SearchRequest,
+        UnknownFacet,
+        build_search_body,
+        parse_search_response,
+    )
 
     filters = []
     for item in filter_ or []:
@@ -130,7 +138,7 @@ def search(
     try:
         request = SearchRequest(
             query=query,
-            facets=tuple(facet or ()),
+            facets=tuple(facet or FACET_FIELDS),
             filters=tuple(filters),
             since=_parse_day(since),
             until=_parse_day(until),
