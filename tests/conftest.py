@@ -28,8 +28,24 @@ def seeds_dir() -> Path:
     return SEEDS
 
 
-def fail_without_stack() -> None:
-    """Integration and end-to-end tests need the real stack; without it they fail, they never skip."""
+STACK_TIERS = ("integration", "e2e")
+
+
+def _needs_stack(path: Path) -> bool:
+    return any(part in STACK_TIERS for part in path.relative_to(REPO_ROOT / "tests").parts[:1])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _needs_stack(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def require_stack(request: pytest.FixtureRequest) -> None:
+    """Integration and end-to-end tests need the real stack: without it they fail loudly, they never skip."""
+    if not _needs_stack(request.node.path):
+        return
     missing = [name for name in ("KAFKA_BOOTSTRAP_SERVERS", "ELASTICSEARCH_URL") if not os.environ.get(name)]
     if missing:
         pytest.fail(f"{', '.join(missing)} not set: run these tests through `make test`", pytrace=False)
