@@ -102,6 +102,15 @@ class Topic(_Part):
     score: float = Field(ge=0, le=1)
 
 
+class Lineage(_Part):
+    """Where the article stands in its story: the original, or a republication that added or cut words."""
+
+    original: bool = Field(description="True for the story's reference copy (the agency's, else the earliest).")
+    original_id: ArticleId | None = Field(default=None, description="The original's id, when this is not it.")
+    added_words: int = Field(default=0, ge=0, description="Words this copy has that the original lacks.")
+    cut_words: int = Field(default=0, ge=0, description="Words of the original this copy lacks.")
+
+
 class Enrichment(_Part):
     version: str
     model: str
@@ -115,6 +124,7 @@ class ArticleEnriched(_Message):
     id: ArticleId
     raw_id: ArticleId = Field(description="The ingested message this article was extracted from.")
     story_id: ArticleId = Field(description="Shared by near-duplicates (one wire story republished or extended).")
+    lineage: Lineage | None = Field(default=None, description="Original or republication within the story.")
     url: str | None = None
     source: Source
     title: str | None

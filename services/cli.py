@@ -71,6 +71,7 @@ def enrich(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Article files or directories ('-' for stdin).")],
     source: Annotated[str | None, typer.Option(help="Publisher name when the files lack one.")] = None,
+    backfill: Annotated[bool, typer.Option("--backfill", help="Archive import: publish to articles.backfill.")] = False,
 ) -> None:
     """Publish article files to Kafka (articles.raw); ends with published, duplicate and rejected counts."""
     from services.common.logs import configure_logging
@@ -96,7 +97,11 @@ def ingest(
             transient=False,
         ) as progress:
             task = progress.add_task("ingest", total=len(deliveries))
-            report = publisher.publish(deliveries, on_progress=lambda _: progress.advance(task))
+            report = publisher.publish(
+                deliveries,
+                on_progress=lambda _: progress.advance(task),
+                topic=settings.topic_backfill if backfill else None,
+            )
     finally:
         publisher.close()
     out.print(
@@ -116,6 +121,9 @@ def search(
     since: Annotated[str | None, typer.Option(help="Published on or after (ISO date).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before (ISO date).")] = None,
     size: Annotated[int, typer.Option(min=0, max=10000)] = 10,
+    collapse: Annotated[
+        bool, typer.Option("--collapse/--no-collapse", help="One hit per story (near-duplicates folded).")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Full-text search with highlights and facet counts."""
@@ -143,6 +151,7 @@ def search(
             since=_parse_day(since),
             until=_parse_day(until),
             size=size,
+            collapse=collapse,
         )
     except UnknownFacet as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -212,6 +221,72 @@ def wait_searchable(
         time.sleep(0.5)
     err.print(f"only {count} of {min_docs} articles searchable after {timeout:.0f} s")
     raise typer.Exit(1)
+
+
+@app.command()
+def audit(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """Reconcile Kafka with the index: every accepted article indexed or dead-lettered, none twice.
+
+    Exits 1 when any article is lost or duplicated."""
+    from services.audit.collect import run_audit
+    from services.common.settings import CommonSettings
+
+    report = run_audit(CommonSettings())
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        for key, value in report.as_dict().items():
+            out.print(f"[bold]{key}[/]: {value}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+dlq_app = typer.Typer(no_args_is_help=True, help="The dead-letter queue (articles.dlq).")
+app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    stage: Annotated[list[str] | None, typer.Option("--stage", help="ingest, enrich or index (repeatable).")] = None,
+    reason: Annotated[list[str] | None, typer.Option("--reason", help="e.g. es_rejected (repeatable).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be replayed; send nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Re-publish dead letters to the topic they came from, each at most once (a ledger remembers them)."""
+    from services.common.logs import configure_logging
+    from services.dlq.replay import ledger_for, read_dead_letters, replay, select
+    from services.dlq.settings import DlqSettings
+
+    configure_logging("WARNING", "text")
+    settings = DlqSettings()
+    ledger = ledger_for(settings, settings.state_dir)
+    candidates = select(
+        read_dead_letters(settings), stages=stage or (), reasons=reason or (), replayed=ledger.replayed()
+    )
+    sent = 0 if dry_run else replay(settings, candidates, ledger)
+    skipped: dict[str, int] = {}
+    for candidate in candidates:
+        if candidate.skip:
+            skipped[candidate.skip] = skipped.get(candidate.skip, 0) + 1
+    summary = {
+        "matched": len(candidates),
+        "replayed": sent,
+        "would_replay": sum(1 for c in candidates if c.skip is None) if dry_run else 0,
+        "skipped": skipped,
+        "dry_run": dry_run,
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    for candidate in candidates:
+        letter = candidate.letter
+        action = candidate.skip or ("would replay" if dry_run else "replayed")
+        out.print(
+            f"  dlq@{candidate.dlq_offset} {letter.stage}/{letter.reason} {letter.article_id or '-'} "
+            f"-> {letter.source_topic or '-'}: {action}"
+        )
+    out.print(
+        f"matched {summary['matched']}, replayed {sent}, would replay {summary['would_replay']}, skipped {skipped}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

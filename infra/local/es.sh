@@ -10,6 +10,8 @@
 #
 # Everything lives under infra/local/.cache (git ignores it): m2/ (Maven repo), elasticsearch/lib/, data/elasticsearch/,
 # logs/elasticsearch.log, run/elasticsearch.{pid,env}. Progress messages go to stderr.
+# DATELINE_LOCAL_STATE=DIR puts data/, logs/ and run/ under DIR instead (the jars stay shared), and ES_PORT=N fixes
+# the HTTP port (default: a free one), so a fault test can stop its private node and restart it at the same URL.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,10 +20,11 @@ CACHE="$LOCAL/.cache"
 M2="$CACHE/m2"
 LIB="$CACHE/elasticsearch/lib"
 STAMP="$LIB/.built"
-HOME_DIR="$CACHE/data/elasticsearch"
-LOGS="$CACHE/logs"
+STATE="${DATELINE_LOCAL_STATE:-$CACHE}"
+HOME_DIR="$STATE/data/elasticsearch"
+LOGS="$STATE/logs"
 LOG="$LOGS/elasticsearch.log"
-RUN="$CACHE/run"
+RUN="$STATE/run"
 PID_FILE="$RUN/elasticsearch.pid"
 ENV_FILE="$RUN/elasticsearch.env"
 MAIN_CLASS="dateline.local.elasticsearch.ElasticsearchLauncher"
@@ -87,7 +90,7 @@ start() {
   build
   mkdir -p "$HOME_DIR" "$LOGS" "$RUN"
   local port url pid
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  port="${ES_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')}"
   url="http://127.0.0.1:$port"
   echo "==== $(date -u +%FT%TZ) es.sh start: port $port, home $HOME_DIR" >>"$LOG"
   nohup java "${JAVA_FLAGS[@]}" ${ES_JAVA_OPTS:-} -cp "$LIB/*" "$MAIN_CLASS" "$HOME_DIR" "$port" </dev/null >>"$LOG" 2>&1 &

@@ -7,7 +7,8 @@ CACHE="$ROOT/infra/local/.cache"
 RUN="$CACHE/run"
 LOGS="$CACHE/logs"
 PY="$ROOT/.venv/bin/python"
-SERVICES=(enrich indexer)
+SERVICES=(enrich indexer search)
+SEARCH_PORT="${DATELINE_PORT:-8000}"
 
 running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
@@ -16,7 +17,7 @@ start() {
   if [ -f "$RUN/stack.env" ]; then set -a; . "$RUN/stack.env"; set +a; fi
   for name in "${SERVICES[@]}"; do
     if running "$name"; then echo "$name already running (pid $(cat "$RUN/$name.pid"))" >&2; continue; fi
-    (cd "$ROOT" && exec nohup "$PY" -m "services.$name" >>"$LOGS/$name.log" 2>&1) &
+    (cd "$ROOT" && DATELINE_PORT="$SEARCH_PORT" exec nohup "$PY" -m "services.$name" >>"$LOGS/$name.log" 2>&1) &
     echo $! >"$RUN/$name.pid"
     echo "started $name (pid $!, log $LOGS/$name.log)" >&2
   done
@@ -24,6 +25,7 @@ start() {
   for name in "${SERVICES[@]}"; do
     running "$name" || { echo "$name exited at start; last log lines:" >&2; tail -n 30 "$LOGS/$name.log" >&2; exit 1; }
   done
+  echo "search page: http://127.0.0.1:$SEARCH_PORT/" >&2
 }
 
 stop() {

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import BadRequestError, Elasticsearch
 
 from services.common.settings import CommonSettings
 
@@ -53,6 +53,14 @@ def install_template(client: Elasticsearch, settings: CommonSettings) -> bool:
         if current.get("version") == body["version"]:
             return False
     client.indices.put_index_template(name=name, **body)
+    # Existing monthly indices get the new version's mapping too when it only adds fields, so their new
+    # documents are not refused by the strict mapping. An index that cannot take it is reported here and its
+    # documents go to the DLQ until it is replayed into a new index (README, Index lifecycle).
+    for index in client.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True):
+        try:
+            client.indices.put_mapping(index=index, properties=body["template"]["mappings"]["properties"])
+        except BadRequestError as exc:
+            log.error("index cannot take the new mapping; replay it", extra={"index": index, "error": str(exc)})
     log.info("installed index template", extra={"template": name, "version": body["version"]})
     return True
 

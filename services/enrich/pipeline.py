@@ -15,19 +15,20 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from schemas import ArticleEnriched, ArticleIngested, Enrichment, Mention, Origin, Source, Topic
+from schemas import ArticleEnriched, ArticleIngested, Enrichment, Lineage, Mention, Origin, Source, Topic
 from schemas import Entity as EntityModel
 from services.enrich.steps.countries import countries_for, country_pairs
 from services.enrich.steps.dates import resolve_published
 from services.enrich.steps.entities import Entity, extract_entities
 from services.enrich.steps.extract import ExtractedArticle, ExtractionError, extract_articles
 from services.enrich.steps.language import detect_language
+from services.enrich.steps.stories import StoryAssignment, StoryIndex, StoryMember
 from services.enrich.steps.topics import topics_for
 
 log = logging.getLogger(__name__)
 
 # Bump on any change that alters the output for the same input; records carry it so replays can be targeted.
-ENRICHMENT_VERSION = "0.1.0"
+ENRICHMENT_VERSION = "0.2.0"
 
 PERSON_TYPES = frozenset({"PERSON"})
 ORGANIZATION_TYPES = frozenset({"ORG"})
@@ -52,21 +53,36 @@ def article_id(extracted: ExtractedArticle) -> str:
 
 
 def enrich_batch(
-    raws: Sequence[ArticleIngested], nlp: Language, *, model_name: str, batch_size: int = 32
+    raws: Sequence[ArticleIngested],
+    nlp: Language,
+    *,
+    model_name: str,
+    batch_size: int = 32,
+    stories: StoryIndex | None = None,
 ) -> list[EnrichOutcome]:
-    """Enriches several raw articles with one pass of ``nlp.pipe`` over all their extracted articles."""
+    """Enriches several raw articles with one pass of ``nlp.pipe`` over all their extracted articles.
+
+    ``stories`` remembers earlier articles so that near-duplicates share a ``story_id``; a long-running caller
+    (the worker) passes one for its lifetime. Without it, grouping spans this batch only.
+    """
+    stories = stories if stories is not None else StoryIndex()
     extracted: list[tuple[ArticleIngested, list[ExtractedArticle]]] = []
     failed: dict[int, EnrichOutcome] = {}
     for position, raw in enumerate(raws):
         try:
             articles = extract_articles(raw.content, content_type=raw.content_type)
         except ExtractionError as exc:
-            failed[position] = EnrichOutcome(raw=raw, reason="extraction_failed", error=str(exc))
+            failed[position] = EnrichOutcome(raw=raw, reason=exc.reason, error=str(exc))
+            articles = []
+        except Exception as exc:  # a parser bug on one odd document must not take the batch down
+            log.exception("extraction crashed", extra={"article_id": raw.id})
+            failed[position] = EnrichOutcome(raw=raw, reason="extraction_failed", error=f"{type(exc).__name__}: {exc}")
             articles = []
         if not articles and position not in failed:
             failed[position] = EnrichOutcome(raw=raw, reason="no_article", error="no article text found")
         extracted.append((raw, articles))
 
+    assignments = iter(_assign_stories(extracted, failed, stories))
     bodies = [article.body for _, articles in extracted for article in articles]
     docs = list(nlp.pipe(bodies, batch_size=batch_size))
     outcomes: list[EnrichOutcome] = []
@@ -76,9 +92,11 @@ def enrich_batch(
         if position in failed:
             outcomes.append(failed[position])
             continue
+        raw_assignments = [next(assignments) for _ in articles]
         try:
             built = tuple(
-                _build(raw, article, doc, model_name) for article, doc in zip(articles, raw_docs, strict=True)
+                _build(raw, article, doc, model_name, assignment)
+                for article, doc, assignment in zip(articles, raw_docs, raw_assignments, strict=True)
             )
         except Exception as exc:  # one bad article must not take the batch down with it
             log.exception("enrichment failed", extra={"article_id": raw.id})
@@ -88,7 +106,29 @@ def enrich_batch(
     return outcomes
 
 
-def _build(raw: ArticleIngested, article: ExtractedArticle, doc: Doc, model_name: str) -> ArticleEnriched:
+def _assign_stories(
+    extracted: Sequence[tuple[ArticleIngested, list[ExtractedArticle]]],
+    failed: dict[int, EnrichOutcome],
+    stories: StoryIndex,
+) -> list[StoryAssignment]:
+    """Story ids and lineage for every extracted article, in order (failed raws have none)."""
+    members = [
+        StoryMember(
+            id=article_id(article),
+            body=article.body,
+            agency=article.source_agency,
+            published_at=resolve_published(article.published_text, raw.received_at)[0],
+        )
+        for position, (raw, articles) in enumerate(extracted)
+        if position not in failed
+        for article in articles
+    ]
+    return stories.assign(members)
+
+
+def _build(
+    raw: ArticleIngested, article: ExtractedArticle, doc: Doc, model_name: str, story: StoryAssignment
+) -> ArticleEnriched:
     entities = extract_entities(doc)
     countries = countries_for(entities)
     published_at, precision = resolve_published(article.published_text, raw.received_at)
@@ -96,8 +136,13 @@ def _build(raw: ArticleIngested, article: ExtractedArticle, doc: Doc, model_name
     return ArticleEnriched(
         id=identifier,
         raw_id=raw.id,
-        # Each article is its own story until near-duplicate grouping assigns a shared one.
-        story_id=identifier,
+        story_id=story.story_id,
+        lineage=Lineage(
+            original=story.lineage.original,
+            original_id=story.lineage.original_id,
+            added_words=story.lineage.added_words,
+            cut_words=story.lineage.cut_words,
+        ),
         url=article.url,
         source=Source(name=article.source_name or raw.source.name, agency=article.source_agency),
         title=article.title,

@@ -14,3 +14,5 @@ class EnrichSettings(CommonSettings):
     batch_within_s: float = Field(default=0.5, gt=0, description="Longest wait to fill a batch.")
     web_enabled: bool = Field(default=False, description="Faust's web server (one port per worker).")
     web_port: int = 6066
+    metrics_port: int = Field(default=0, ge=0, description="Port of /health and /metrics; 0 = no server.")
+    metrics_host: str = Field(default="127.0.0.1", description="Address the /health and /metrics server binds.")

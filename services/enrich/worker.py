@@ -10,18 +10,49 @@ import asyncio
 import base64
 import functools
 import logging
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import faust
+from prometheus_client import Counter, Gauge, Histogram
 from spacy.language import Language
 
 from schemas import ArticleIngested, ArticleRejected, InvalidMessage, decode, encode
 from services.enrich.pipeline import EnrichOutcome, enrich_batch
 from services.enrich.settings import EnrichSettings
+from services.enrich.steps.stories import StoryIndex
 
 log = logging.getLogger(__name__)
+
+MESSAGES_IN = Counter("dateline_enrich_messages_in_total", "Records consumed from articles.raw.")
+MESSAGES_OUT = Counter("dateline_enrich_messages_out_total", "Records produced, by topic kind.", ["kind"])
+FAILURES = Counter("dateline_enrich_failures_total", "Raw records dead-lettered, by reason.", ["reason"])
+BATCH_SECONDS = Histogram(
+    "dateline_enrich_batch_seconds",
+    "From a batch taken to its outputs acknowledged by the broker.",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+CONSUMER_LAG = Gauge("dateline_enrich_consumer_lag", "Records behind the end of each partition.", ["partition"])
+
+
+@dataclass
+class WorkerHealth:
+    """What ``/health`` reports for the worker: started, and how long since the last batch."""
+
+    started: bool = False
+    batches: int = 0
+    last_batch_at: float = field(default_factory=time.monotonic)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "ok": self.started,
+            "service": "enrich",
+            "batches": self.batches,
+            "seconds_since_batch": round(time.monotonic() - self.last_batch_at, 1),
+        }
 
 
 def faust_brokers(bootstrap_servers: str) -> list[str]:
@@ -50,8 +81,11 @@ def dead_letter(
     )
 
 
-def create_app(settings: EnrichSettings, nlp: Language) -> faust.App:
+def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | None = None) -> faust.App:
     """The faust app with its one agent; ``nlp`` is loaded once by bootstrap."""
+    health = health if health is not None else WorkerHealth()
+    # Near-duplicates seen by this worker share a story_id; the memory is bounded and per process (see stories.py).
+    stories = StoryIndex()
     app = faust.App(
         settings.app_id,
         broker=faust_brokers(settings.kafka_bootstrap_servers),
@@ -77,20 +111,44 @@ def create_app(settings: EnrichSettings, nlp: Language) -> faust.App:
         futures = [await topic.send(key=key, value=value, force=True) for topic, key, value in messages]
         await asyncio.gather(*futures)
 
+    @app.task
+    async def mark_started() -> None:
+        health.started = True
+
+    def record_lag(events: Sequence[Any]) -> None:
+        last: dict[Any, int] = {}
+        for event in events:
+            last[event.message.tp] = max(last.get(event.message.tp, -1), event.message.offset)
+        for tp, offset in last.items():
+            try:
+                highwater = app.consumer.highwater(tp)
+            except Exception:  # lag is a gauge, not worth failing a batch over
+                continue
+            if highwater is not None:
+                CONSUMER_LAG.labels(partition=str(tp.partition)).set(max(0, highwater - offset - 1))
+
     @app.agent(raw_topic, concurrency=1)  # concurrency 1: faust could otherwise commit past an in-flight batch
     async def enrich_raw_articles(stream: faust.StreamT) -> None:
         async for events in cast(faust.Stream, stream).take_events(settings.batch_size, within=settings.batch_within_s):
+            started = time.monotonic()
+            MESSAGES_IN.inc(len(events))
+            record_lag(events)
             outgoing: list[tuple[Any, bytes, bytes]] = []
             decoded: list[tuple[ArticleIngested, Any]] = []
             for event in events:
                 try:
                     decoded.append((decode(event.message.value or b"", ArticleIngested), event.message))
                 except InvalidMessage as exc:
+                    FAILURES.labels(reason=exc.reason).inc()
                     rejected = dead_letter(
                         reason=exc.reason,
                         error=exc.detail,
                         original=event.message.value,
                         event_message=event.message,
+                    )
+                    log.warning(
+                        "raw message rejected",
+                        extra={"reason": exc.reason, "offset": f"{event.message.partition}:{event.message.offset}"},
                     )
                     outgoing.append((dlq_topic, rejected.event_id.encode(), encode(rejected)))
             if decoded:
@@ -98,12 +156,22 @@ def create_app(settings: EnrichSettings, nlp: Language) -> faust.App:
                 outcomes: list[EnrichOutcome] = await asyncio.get_running_loop().run_in_executor(
                     executor,
                     functools.partial(
-                        enrich_batch, raws, nlp, model_name=settings.spacy_model, batch_size=settings.batch_size
+                        enrich_batch,
+                        raws,
+                        nlp,
+                        model_name=settings.spacy_model,
+                        batch_size=settings.batch_size,
+                        stories=stories,
                     ),
                 )
                 for outcome, (_, message) in zip(outcomes, decoded, strict=True):
                     outgoing.extend(_outgoing(outcome, message, enriched_topic, dlq_topic))
             await send_all(outgoing)
+            for topic, _, _ in outgoing:
+                MESSAGES_OUT.labels(kind="dlq" if topic is dlq_topic else "enriched").inc()
+            BATCH_SECONDS.observe(time.monotonic() - started)
+            health.batches += 1
+            health.last_batch_at = time.monotonic()
             log.info("batch enriched", extra={"raw": len(events), "out": len(outgoing)})
 
     return app
@@ -120,6 +188,7 @@ def _outgoing(
             event_message=message,
             article_id=outcome.raw.id,
         )
+        FAILURES.labels(reason=outcome.reason).inc()
         log.warning("article rejected", extra={"article_id": outcome.raw.id, "reason": outcome.reason})
         return [(dlq_topic, outcome.raw.id.encode(), encode(rejected))]
     return [(enriched_topic, article.id.encode(), encode(article)) for article in outcome.articles]

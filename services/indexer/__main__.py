@@ -3,6 +3,7 @@
 import signal
 
 from services.common.logs import configure_logging
+from services.common.ops import OpsServer
 from services.indexer.bootstrap import bootstrap
 from services.indexer.settings import IndexerSettings
 
@@ -13,7 +14,14 @@ def main() -> None:
     indexer = bootstrap(settings)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: indexer.stop_requested.set())
-    indexer.run()
+    ops = None
+    if settings.metrics_port:
+        ops = OpsServer(settings.metrics_host, settings.metrics_port, indexer.health).start()
+    try:
+        indexer.run()
+    finally:
+        if ops:
+            ops.close()
 
 
 if __name__ == "__main__":

@@ -8,24 +8,40 @@ go to the DLQ; everything else (429, 5xx, Elasticsearch unreachable) is retried 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from elastic_transport import TransportError as ConnectionLevelError
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch
 from elasticsearch import TransportError as ESTransportError
 from elasticsearch.helpers import streaming_bulk
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
+from prometheus_client import Counter, Gauge, Histogram
 
 from schemas import ArticleEnriched, ArticleRejected, InvalidMessage, decode, encode
 from services.indexer.documents import bulk_action
 from services.indexer.settings import IndexerSettings
 
 log = logging.getLogger(__name__)
+
+MESSAGES_IN = Counter("dateline_indexer_messages_in_total", "Records consumed from articles.enriched.")
+INDEXED = Counter("dateline_indexer_documents_indexed_total", "Documents Elasticsearch acknowledged.")
+DEAD_LETTERS = Counter("dateline_indexer_dead_letters_total", "Records sent to the DLQ, by reason.", ["reason"])
+BULK_RETRIES = Counter("dateline_indexer_bulk_retries_total", "Bulk passes retried (429, 5xx, unreachable).")
+BATCH_SECONDS = Histogram(
+    "dateline_indexer_batch_seconds",
+    "From poll to commit of one batch.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+CONSUMER_LAG = Gauge("dateline_indexer_consumer_lag", "Records behind the end of each partition.", ["partition"])
+ES_AVAILABLE = Gauge("dateline_indexer_elasticsearch_available", "1 unless the last bulk pass failed to connect.")
 
 
 class Stopping(Exception):
@@ -50,6 +66,13 @@ def is_permanent(status: int) -> bool:
     return 400 <= status < 500 and status != 429
 
 
+def is_transient_api_error(exc: ApiError) -> bool:
+    """A whole-request error worth retrying: 429 after streaming_bulk's own retries, or any 5xx (a node that is
+    starting, a red cluster, a proxy in between)."""
+    status = int(exc.meta.status) if exc.meta is not None else 0
+    return status == 429 or status >= 500
+
+
 class Indexer:
     def __init__(
         self, settings: IndexerSettings, consumer: KafkaConsumer, producer: KafkaProducer, es: Elasticsearch
@@ -59,29 +82,71 @@ class Indexer:
         self._producer = producer
         self._es = es
         self.stop_requested = threading.Event()
+        self.batches_done = 0
+        self.last_loop_at = time.monotonic()
+        self.running = False
+        self.elasticsearch_ok = True
+
+    def health(self) -> dict[str, Any]:
+        """For ``/health``: ok while the loop runs and turns (a bulk waiting for Elasticsearch still turns)."""
+        idle = time.monotonic() - self.last_loop_at
+        return {
+            "ok": self.running and idle < 120,
+            "service": "indexer",
+            "elasticsearch_available": self.elasticsearch_ok,
+            "batches": self.batches_done,
+            "seconds_since_loop": round(idle, 1),
+        }
 
     def run(self) -> None:
-        """Polls, indexes and commits until ``stop_requested`` is set; then commits what is done and closes."""
+        """Polls, indexes and commits until ``stop_requested`` is set; a batch in progress is finished and
+        committed first, or, when Elasticsearch is down at that moment, left uncommitted to be re-delivered."""
         log.info(
             "indexer started",
             extra={"topic": self._settings.topic_enriched, "group": self._settings.group_id},
         )
+        self.running = True
         try:
             while not self.stop_requested.is_set():
+                self.last_loop_at = time.monotonic()
                 polled = self._consumer.poll(
                     timeout_ms=self._settings.poll_timeout_ms, max_records=self._settings.batch_size
                 )
                 records = [record for batch in polled.values() for record in batch]
+                self._record_lag()
                 if not records:
                     continue
+                started = time.monotonic()
+                MESSAGES_IN.inc(len(records))
                 report = self.process(records)
+                self.batches_done += 1
+                if self.batches_done == self._settings.fault_exit_after_bulk:
+                    # Fault injection (off by default): die like kill -9 after Elasticsearch acknowledged, before
+                    # the commit, so the fault tests can prove that the re-delivered batch overwrites itself.
+                    log.warning("FAULT INJECTION: SIGKILL after an acknowledged bulk, before the commit")
+                    os.kill(os.getpid(), signal.SIGKILL)
                 self._consumer.commit()
+                BATCH_SECONDS.observe(time.monotonic() - started)
                 log.info("batch indexed", extra={"records": len(records), **vars(report)})
         except Stopping:
             log.info("stopping with a batch uncommitted; it will be re-delivered")
         finally:
+            self.running = False
             self._consumer.close(autocommit=False)
             self._producer.close(timeout=30)
+            log.info("indexer stopped", extra={"batches": self.batches_done})
+
+    def _record_lag(self) -> None:
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is None:
+                continue
+            try:
+                position = self._consumer.position(tp, timeout_ms=1000)
+            except Exception:  # lag is a gauge, not worth failing a loop over
+                continue
+            if position is not None:
+                CONSUMER_LAG.labels(partition=str(tp.partition)).set(max(0, highwater - position))
 
     def process(self, records: Sequence[ConsumerRecord]) -> BatchReport:
         """Indexes one polled batch; returns only when every record is indexed or dead-lettered."""
@@ -98,12 +163,24 @@ class Indexer:
             pending.append(Pending(record, bulk_action(self._settings.index_prefix, article, indexed_at=indexed_at)))
         backoff = 0.5
         while pending:
+            self.last_loop_at = time.monotonic()
             try:
                 pending = self._bulk(pending, report)
+                self.elasticsearch_ok = True
             except (ConnectionLevelError, ESTransportError) as exc:
+                self.elasticsearch_ok = False
                 log.warning("elasticsearch unavailable; retrying", extra={"error": str(exc), "backoff_s": backoff})
+            except ApiError as exc:
+                if not is_transient_api_error(exc):
+                    raise
+                log.warning(
+                    "elasticsearch refused the bulk; retrying",
+                    extra={"status": exc.meta.status, "error": str(exc)[:300], "backoff_s": backoff},
+                )
+            ES_AVAILABLE.set(1 if self.elasticsearch_ok else 0)
             if pending:
                 report.retries += 1
+                BULK_RETRIES.inc()
                 if self.stop_requested.wait(backoff):
                     raise Stopping
                 backoff = min(backoff * 2, self._settings.max_backoff_s)
@@ -132,6 +209,7 @@ class Indexer:
             item = by_key[(detail["_index"], detail["_id"])].pop()
             if ok:
                 report.indexed += 1
+                INDEXED.inc()
             elif is_permanent(int(detail.get("status", 500))):
                 self._dead_letter(item.record, "es_rejected", str(detail.get("error")), article_id=item.action["_id"])
                 report.dead_lettered += 1
@@ -153,4 +231,5 @@ class Indexer:
         )
         key = (article_id or rejected.event_id).encode()
         self._producer.send(self._settings.topic_dlq, key=key, value=encode(rejected))
+        DEAD_LETTERS.labels(reason=reason).inc()
         log.warning("document rejected", extra={"article_id": article_id, "reason": reason, "error": error[:300]})

@@ -7,17 +7,20 @@ from typing import Any
 
 from schemas import ArticleEnriched, to_rfc3339
 from services.common.elastic import index_name
+from services.indexer.geo import countries_geo
 
 _ENVELOPE = ("schema", "schema_version", "event_id", "occurred_at", "received_at")
 
 
 def to_es_doc(article: ArticleEnriched, *, indexed_at: datetime) -> dict[str, Any]:
-    """The document stored for an article: the message without its envelope, plus ingest and index times."""
+    """The document stored for an article: the message without its envelope, plus ingest and index times and a
+    map point per country (``countries_geo``)."""
     document = article.model_dump(mode="json", by_alias=True)
     for key in _ENVELOPE:
         document.pop(key, None)
     document["ingested_at"] = to_rfc3339(article.received_at)
     document["indexed_at"] = to_rfc3339(indexed_at)
+    document["countries_geo"] = countries_geo(article.countries)
     return document
 
 

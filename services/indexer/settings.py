@@ -12,3 +12,13 @@ class IndexerSettings(CommonSettings):
     batch_size: int = Field(default=500, ge=1, description="Most documents per bulk request.")
     poll_timeout_ms: int = Field(default=500, ge=10)
     max_backoff_s: float = Field(default=30.0, gt=0, description="Longest wait between retries when ES is down.")
+    metrics_port: int = Field(default=0, ge=0, description="Port of /health and /metrics; 0 = no server.")
+    metrics_host: str = Field(default="127.0.0.1", description="Address the /health and /metrics server binds.")
+    fault_exit_after_bulk: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "FAULT INJECTION, tests only: SIGKILL this process right after the Nth batch Elasticsearch acknowledged, "
+            "before its offsets are committed. 0 (the default) = off."
+        ),
+    )

@@ -1,34 +1,62 @@
-"""The ingest loop: files in, raw-article messages on ``articles.raw``, rejects on ``articles.dlq``."""
+"""The ingest loop: deliveries in, raw-article messages on ``articles.raw``, rejects on ``articles.dlq``."""
 
 from __future__ import annotations
 
 import base64
 import logging
+import threading
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 from schemas import ArticleIngested, ArticleRejected, encode
 from services.ingest.reader import Rejected, build_ingested, decode_input
 from services.ingest.seen import SeenStore
 from services.ingest.settings import IngestSettings
 
+if TYPE_CHECKING:
+    from services.ingest.metrics import IngestMetrics
+
 log = logging.getLogger(__name__)
 
 DLQ_ORIGINAL_BYTES = 1024 * 1024
-SEND_TIMEOUT_S = 60
+# The command-line ingest publishes in chunks of this many deliveries: sends are pipelined within a chunk.
+CHUNK = 100
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """One delivered document: where it came from and its bytes."""
+    """One delivered document: where it came from and its bytes; ``content_type`` when the sender stated it."""
 
     uri: str
     data: bytes
+    content_type: str | None = None
+
+
+OutcomeStatus = Literal["published", "duplicate", "rejected", "unavailable"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one delivery. ``unavailable``: the broker did not acknowledge it; nothing was recorded."""
+
+    uri: str
+    status: OutcomeStatus
+    article_id: str | None = None
+    reason: str | None = None
+    detail: str | None = None
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker did not acknowledge in time; the deliveries concerned were not recorded as published."""
 
 
 @dataclass
@@ -62,58 +90,185 @@ def read_deliveries(paths: Iterable[Path]) -> Iterator[Delivery]:
         yield Delivery(uri=str(path.resolve()), data=data)
 
 
-class Publisher:
-    """Publishes deliveries once each; ``scope`` names the Kafka cluster and topic the seen-ids belong to."""
+class _Acknowledgement(Protocol):
+    def get(self, timeout: float | None = None) -> Any: ...
 
-    def __init__(self, settings: IngestSettings, producer: KafkaProducer, seen: SeenStore, scope: str) -> None:
+
+class _NotSent:
+    """A send the producer refused outright (no metadata, full buffer): it fails like a late acknowledgement."""
+
+    def __init__(self, error: KafkaError) -> None:
+        self._error = error
+
+    def get(self, timeout: float | None = None) -> Any:
+        raise self._error
+
+
+@dataclass
+class _Pending:
+    position: int
+    uri: str
+    key: str
+    topic: str
+    ack: _Acknowledgement
+    sent_at: float
+
+
+class Publisher:
+    """Publishes deliveries once each; ``scope`` names the Kafka cluster and topic the seen-ids belong to.
+
+    Thread-safe: the HTTP API, the feed poller and the drop-directory watcher share one publisher.
+    """
+
+    def __init__(
+        self,
+        settings: IngestSettings,
+        producer: KafkaProducer,
+        seen: SeenStore,
+        scope: str,
+        metrics: IngestMetrics | None = None,
+    ) -> None:
         self._settings = settings
         self._producer = producer
         self._seen = seen
         self._scope = scope
+        self._metrics = metrics
+        self._lock = threading.Lock()
+        self._refused: KafkaError | None = None
+
+    @property
+    def scope(self) -> str:
+        return self._scope
 
     def publish(
-        self, deliveries: Iterable[Delivery], *, on_progress: Callable[[Delivery], None] | None = None
+        self,
+        deliveries: Iterable[Delivery],
+        *,
+        on_progress: Callable[[Delivery], None] | None = None,
+        topic: str | None = None,
     ) -> IngestReport:
+        """Publishes files (the command line); raises ``BrokerUnavailable`` when the broker does not acknowledge."""
         report = IngestReport()
-        published_now: set[str] = set()
-        for delivery in deliveries:
-            self._publish_one(delivery, report, published_now)
-            if on_progress:
-                on_progress(delivery)
-        self._producer.flush(timeout=SEND_TIMEOUT_S)
+        iterator = iter(deliveries)
+        while chunk := list(islice(iterator, CHUNK)):
+            for delivery, outcome in zip(chunk, self.publish_batch(chunk, topic=topic, lane="files"), strict=True):
+                if outcome.status == "unavailable":
+                    raise BrokerUnavailable(f"{outcome.uri}: {outcome.detail}")
+                if outcome.status == "published":
+                    report.published.append(outcome.article_id or "")
+                elif outcome.status == "duplicate":
+                    report.duplicates.append(outcome.uri)
+                else:
+                    report.rejected.append((outcome.uri, outcome.reason or "", outcome.detail or ""))
+                if on_progress:
+                    on_progress(delivery)
         return report
 
+    def publish_batch(self, deliveries: Sequence[Delivery], *, topic: str | None = None, lane: str) -> list[Outcome]:
+        """One outcome per delivery, in order. Sends are pipelined; an id counts as published only once acked."""
+        topic = topic or self._settings.topic_raw
+        with self._lock:
+            return self._publish_batch(deliveries, topic, lane)
+
+    def reject(self, delivery: Delivery, reason: str, detail: str, *, lane: str) -> Outcome:
+        """Records a delivery ingest refuses for a reason of its own (e.g. a feed item without text) in the DLQ."""
+        with self._lock:
+            if self._metrics:
+                self._metrics.received(lane, 1)
+            outcomes: list[Outcome | None] = [None]
+            pending: list[_Pending] = []
+            self._dead_letter(0, delivery, Rejected(reason, detail), outcomes, pending)
+            self._await(pending, outcomes)
+            result = outcomes[0]
+            assert result is not None
+            return result
+
+    def flush(self) -> None:
+        self._producer.flush(timeout=self._settings.publish_timeout_s)
+
     def close(self) -> None:
-        self._producer.close(timeout=SEND_TIMEOUT_S)
+        self._producer.close(timeout=self._settings.publish_timeout_s)
         self._seen.close()
 
-    def _publish_one(self, delivery: Delivery, report: IngestReport, published_now: set[str]) -> None:
-        received_at = datetime.now(UTC)
-        try:
-            decoded = decode_input(delivery.data, name=delivery.uri, max_bytes=self._settings.max_article_bytes)
-        except Rejected as exc:
-            self._dead_letter(delivery, exc)
-            report.rejected.append((delivery.uri, exc.reason, exc.detail))
-            return
-        message = build_ingested(
-            decoded, uri=delivery.uri, received_at=received_at, source_name=self._settings.source_name
-        )
-        if message.id in published_now or self._seen.contains(self._scope, message.id):
-            report.duplicates.append(delivery.uri)
-            return
-        self._send(self._settings.topic_raw, message)
-        self._seen.add(self._scope, message.id)
-        published_now.add(message.id)
-        report.published.append(message.id)
-        log.info("article ingested", extra={"article_id": message.id, "uri": delivery.uri})
+    def _publish_batch(self, deliveries: Sequence[Delivery], topic: str, lane: str) -> list[Outcome]:
+        if self._metrics:
+            self._metrics.received(lane, len(deliveries))
+        outcomes: list[Outcome | None] = [None] * len(deliveries)
+        pending: list[_Pending] = []
+        in_batch: set[str] = set()
+        for position, delivery in enumerate(deliveries):
+            received_at = datetime.now(UTC)
+            try:
+                decoded = decode_input(delivery.data, name=delivery.uri, max_bytes=self._settings.max_article_bytes)
+            except Rejected as exc:
+                self._dead_letter(position, delivery, exc, outcomes, pending)
+                continue
+            if delivery.content_type:
+                decoded = replace(decoded, content_type=delivery.content_type)
+            message = build_ingested(
+                decoded, uri=delivery.uri, received_at=received_at, source_name=self._settings.source_name
+            )
+            if message.id in in_batch or self._seen.contains(self._scope, message.id):
+                outcomes[position] = Outcome(delivery.uri, "duplicate", article_id=message.id)
+                if self._metrics:
+                    self._metrics.duplicate(lane)
+                continue
+            in_batch.add(message.id)
+            pending.append(self._send(position, delivery.uri, topic, message, message.id))
+        self._await(pending, outcomes)
+        return [outcome for outcome in outcomes if outcome is not None]
 
-    def _send(self, topic: str, message: ArticleIngested | ArticleRejected) -> None:
-        key = getattr(message, "id", None) or getattr(message, "article_id", None) or message.event_id
-        # Waiting for the acknowledgement before recording the id as seen: nothing is marked
-        # published that the broker did not take.
-        self._producer.send(topic, key=key.encode(), value=encode(message)).get(timeout=SEND_TIMEOUT_S)
+    def _send(
+        self, position: int, uri: str, topic: str, message: ArticleIngested | ArticleRejected, key: str
+    ) -> _Pending:
+        # The producer's max_block_ms bounds how long send() itself may block (no metadata, full buffer). Once
+        # one send was refused, the rest of the batch is not tried: the broker is down, each would block again.
+        ack: _Acknowledgement
+        if self._refused is not None:
+            ack = _NotSent(self._refused)
+        else:
+            try:
+                ack = self._producer.send(topic, key=key.encode(), value=encode(message))
+            except KafkaError as exc:
+                self._refused = exc
+                ack = _NotSent(exc)
+        return _Pending(position, uri, key, topic, ack, time.monotonic())
 
-    def _dead_letter(self, delivery: Delivery, exc: Rejected) -> None:
+    def _await(self, pending: list[_Pending], outcomes: list[Outcome | None]) -> None:
+        """Waits for every acknowledgement under one deadline; records as seen only what the broker took."""
+        self._refused = None
+        deadline = time.monotonic() + self._settings.publish_timeout_s
+        acked: list[str] = []
+        for item in pending:
+            current = outcomes[item.position]
+            dead_letter = current is not None and current.status == "rejected"
+            try:
+                item.ack.get(timeout=max(0.0, deadline - time.monotonic()))
+            except KafkaError as exc:
+                article_id = None if dead_letter else item.key
+                outcomes[item.position] = Outcome(item.uri, "unavailable", article_id, "broker_unavailable", str(exc))
+                if self._metrics:
+                    self._metrics.unavailable()
+                log.warning("broker did not acknowledge", extra={"article_id": article_id, "error": str(exc)})
+                continue
+            if self._metrics:
+                self._metrics.published(item.topic, time.monotonic() - item.sent_at)
+            if dead_letter:
+                continue  # its rejection outcome stands
+            acked.append(item.key)
+            outcomes[item.position] = Outcome(item.uri, "published", item.key)
+            log.info("article ingested", extra={"article_id": item.key, "uri": item.uri, "topic": item.topic})
+        # Recording after the acknowledgement: nothing is marked published that the broker did not take.
+        self._seen.add_many(self._scope, acked)
+
+    def _dead_letter(
+        self,
+        position: int,
+        delivery: Delivery,
+        exc: Rejected,
+        outcomes: list[Outcome | None],
+        pending: list[_Pending],
+    ) -> None:
         original = delivery.data[:DLQ_ORIGINAL_BYTES]
         try:
             text, encoding = original.decode("utf-8"), "utf-8"
@@ -127,5 +282,9 @@ class Publisher:
             original_encoding=encoding,  # type: ignore[arg-type]
             original_truncated=len(delivery.data) > DLQ_ORIGINAL_BYTES,
         )
-        self._send(self._settings.topic_dlq, rejected)
+        outcomes[position] = Outcome(delivery.uri, "rejected", reason=exc.reason, detail=exc.detail)
+        # The dead letter is awaited like an article: a rejection the DLQ did not take is "unavailable".
+        pending.append(self._send(position, delivery.uri, self._settings.topic_dlq, rejected, rejected.event_id))
+        if self._metrics:
+            self._metrics.rejected(exc.reason)
         log.warning("article rejected", extra={"uri": delivery.uri, "reason": exc.reason, "detail": exc.detail})

@@ -9,7 +9,8 @@ from pathlib import Path
 class SeenStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path)
+        # One publisher, used from the API's worker threads and the pollers under its own lock.
+        self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS published (scope TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (scope, id))"
         )
@@ -20,6 +21,15 @@ class SeenStore:
 
     def add(self, scope: str, article_id: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO published (scope, id) VALUES (?, ?)", (scope, article_id))
+        self._db.commit()
+
+    def add_many(self, scope: str, article_ids: list[str]) -> None:
+        """Records several ids in one transaction."""
+        if not article_ids:
+            return
+        self._db.executemany(
+            "INSERT OR IGNORE INTO published (scope, id) VALUES (?, ?)", [(scope, i) for i in article_ids]
+        )
         self._db.commit()
 
     def close(self) -> None:

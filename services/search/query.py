@@ -1,10 +1,17 @@
-"""Search requests to Elasticsearch bodies and responses to the ``dateline search --json`` contract. Pure."""
+"""Search requests to Elasticsearch bodies and responses to the ``dateline search --json`` contract. Pure.
+
+The CLI and the HTTP API both build their bodies here, so the same request gives the same hits and facet counts.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+
+import orjson
 
 from schemas import to_rfc3339
 
@@ -14,16 +21,59 @@ FACET_FIELDS: dict[str, str] = {
     "organizations": "organizations",
     "places": "places",
     "countries": "countries",
+    "country_pairs": "country_pairs",
     "topics": "topics.code",
+    "topic_labels": "topics.label",
     "source": "source.name",
+    "agency": "source.agency",
     "language": "language",
 }
 SEARCH_FIELDS = ["title^2", "body"]
+# Quoted phrases in a query string match the unstemmed sub-field: "talks" finds "talks", not "talk".
+QUOTE_FIELD_SUFFIX = ".exact"
 FACET_SIZE = 20
+COLLAPSE_FIELD = "story_id"
+DATE_FIELD = "published_at"
+# Elasticsearch's index.max_result_window: from + size may not pass it. Collapsed results page with `from`
+# (search_after cannot be combined with collapse on a relevance sort), so they stop here.
+MAX_RESULT_WINDOW = 10_000
+PIT_KEEP_ALIVE = "2m"
+Interval = Literal["day", "week", "month", "year"]
+Sort = Literal["relevance", "newest"]
 
 
 class UnknownFacet(ValueError):
     pass
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: a point in time plus either the last hit's sort values or an offset."""
+
+    pit_id: str
+    search_after: tuple[Any, ...] | None = None
+    offset: int = 0
+
+    def encode(self) -> str:
+        payload = {"pit": self.pit_id, "after": list(self.search_after or []) or None, "from": self.offset}
+        return base64.urlsafe_b64encode(orjson.dumps(payload)).decode()
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            payload = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+            after = payload.get("after")
+            return cls(
+                pit_id=str(payload["pit"]),
+                search_after=tuple(after) if after else None,
+                offset=int(payload.get("from") or 0),
+            )
+        except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InvalidCursor("the cursor is not one this service issued") from exc
 
 
 @dataclass(frozen=True)
@@ -34,6 +84,10 @@ class SearchRequest:
     since: datetime | None = None
     until: datetime | None = None
     size: int = 10
+    collapse: bool = True
+    histogram: Interval | None = None
+    sort: Sort = "relevance"
+    cursor: Cursor | None = None
 
     def __post_init__(self) -> None:
         for name in (*self.facets, *(name for name, _ in self.filters)):
@@ -41,8 +95,8 @@ class SearchRequest:
                 raise UnknownFacet(f"unknown facet {name!r}; choose from {', '.join(FACET_FIELDS)}")
 
 
-def build_search_body(request: SearchRequest) -> dict[str, Any]:
-    """The body of an Elasticsearch ``_search`` call for the request."""
+def build_query(request: SearchRequest) -> dict[str, Any]:
+    """The ``bool`` query alone: text, facet filters and date range (what hits, facets and histogram share)."""
     text = request.query.strip()
     must: list[dict[str, Any]] = (
         [
@@ -50,6 +104,7 @@ def build_search_body(request: SearchRequest) -> dict[str, Any]:
                 "query_string": {
                     "query": text,
                     "fields": SEARCH_FIELDS,
+                    "quote_field_suffix": QUOTE_FIELD_SUFFIX,
                     "default_operator": "AND",
                     "lenient": True,
                 }
@@ -65,12 +120,18 @@ def build_search_body(request: SearchRequest) -> dict[str, Any]:
             bounds["gte"] = to_rfc3339(request.since)
         if request.until:
             bounds["lte"] = to_rfc3339(request.until)
-        filters.append({"range": {"published_at": bounds}})
+        filters.append({"range": {DATE_FIELD: bounds}})
+    return {"bool": {"must": must, "filter": filters}}
+
+
+def build_search_body(request: SearchRequest) -> dict[str, Any]:
+    """The body of an Elasticsearch ``_search`` call for the request (with ``pit`` when paging a cursor)."""
+    newest_first = {DATE_FIELD: {"order": "desc", "missing": "_last"}}
     body: dict[str, Any] = {
-        "query": {"bool": {"must": must, "filter": filters}},
+        "query": build_query(request),
         "size": request.size,
         "track_total_hits": True,
-        "_source": ["id", "title", "source", "published_at", "url", "topics"],
+        "_source": ["id", "story_id", "title", "source", "published_at", "url", "topics", "countries", "language"],
         "highlight": {
             "pre_tags": ["<em>"],
             "post_tags": ["</em>"],
@@ -79,10 +140,26 @@ def build_search_body(request: SearchRequest) -> dict[str, Any]:
                 "body": {"fragment_size": 160, "number_of_fragments": 2},
             },
         },
-        "sort": ["_score", {"published_at": {"order": "desc", "missing": "_last"}}],
+        "sort": ["_score", newest_first] if request.sort == "relevance" else [newest_first, "_score"],
     }
+    if request.collapse:
+        body["collapse"] = {"field": COLLAPSE_FIELD}
+        body["aggs"] = {"stories": {"cardinality": {"field": COLLAPSE_FIELD}}}
+    cursor = request.cursor
+    if cursor is not None:
+        body["pit"] = {"id": cursor.pit_id, "keep_alive": PIT_KEEP_ALIVE}
+        if request.collapse:
+            body["from"] = cursor.offset
+        elif cursor.search_after is not None:
+            body["search_after"] = list(cursor.search_after)
     if request.facets:
-        body["aggs"] = {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}} for name in request.facets}
+        body.setdefault("aggs", {}).update(
+            {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}} for name in request.facets}
+        )
+    if request.histogram:
+        body.setdefault("aggs", {})["histogram"] = {
+            "date_histogram": {"field": DATE_FIELD, "calendar_interval": request.histogram, "min_doc_count": 1}
+        }
     return body
 
 
@@ -111,3 +188,34 @@ def parse_search_response(response: dict[str, Any], facets: tuple[str, ...]) -> 
             for name in facets
         },
     }
+
+
+def parse_search_page(response: dict[str, Any], request: SearchRequest) -> dict[str, Any]:
+    """The API's page: the CLI contract plus ``stories``, ``histogram``, per-hit story fields and ``next``.
+
+    ``next`` is an opaque cursor for the following page (``None`` on the last one); it needs the PIT id the
+    response carries, so it is only given for requests made inside a point in time.
+    """
+    page = parse_search_response(response, request.facets)
+    for result, hit in zip(page["hits"], response["hits"]["hits"], strict=True):
+        source = hit.get("_source", {})
+        result["story_id"] = source.get("story_id")
+        result["countries"] = source.get("countries", [])
+        result["language"] = source.get("language")
+    aggregations = response.get("aggregations", {})
+    page["stories"] = aggregations["stories"]["value"] if "stories" in aggregations else page["total"]
+    page["histogram"] = [
+        {"date": b["key_as_string"], "count": b["doc_count"]}
+        for b in aggregations.get("histogram", {}).get("buckets", [])
+    ]
+    page["next"] = None
+    pit_id = response.get("pit_id")
+    hits = response["hits"]["hits"]
+    if pit_id and len(hits) == request.size and hits:
+        offset = (request.cursor.offset if request.cursor else 0) + request.size
+        if request.collapse:
+            if offset < min(page["stories"], MAX_RESULT_WINDOW):
+                page["next"] = Cursor(pit_id=pit_id, offset=offset).encode()
+        elif offset < page["total"]:
+            page["next"] = Cursor(pit_id=pit_id, search_after=tuple(hits[-1]["sort"]), offset=offset).encode()
+    return page

@@ -15,6 +15,7 @@ def test_declared_topics_exist_with_their_partition_counts(settings: CommonSetti
         consumer.close()
     assert {spec.name for spec in declared_topics(settings)} == {
         settings.topic_raw,
+        f"{settings.topic_prefix}articles.backfill",
         settings.topic_enriched,
         settings.topic_dlq,
     }

@@ -13,9 +13,15 @@ from services.common.settings import CommonSettings
 from services.enrich.settings import EnrichSettings
 from services.indexer.settings import IndexerSettings
 from services.ingest.settings import IngestSettings
+from services.search.settings import SearchSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON_SERVICES = {"enrich": EnrichSettings, "indexer": IndexerSettings, "ingest": IngestSettings}
+PYTHON_SERVICES = {
+    "enrich": EnrichSettings,
+    "indexer": IndexerSettings,
+    "ingest": IngestSettings,
+    "search": SearchSettings,
+}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +47,7 @@ def test_all_services_are_there_with_healthchecks_or_dependencies(compose: dict[
     assert {"kafka", "elasticsearch", "kibana", "enrich", "indexer", "ingest"} <= services.keys()
     for name in ("kafka", "elasticsearch", "kibana"):
         assert "healthcheck" in services[name], name
-    for name in PYTHON_SERVICES:
+    for name in ("enrich", "indexer", "ingest"):
         conditions = {dep: spec["condition"] for dep, spec in services[name]["depends_on"].items()}
         assert conditions.get("kafka") == "service_healthy", name
     assert services["indexer"]["depends_on"]["es-setup"]["condition"] == "service_completed_successfully"
@@ -53,6 +59,13 @@ def test_official_images_and_one_stack_version(compose: dict[str, Any]) -> None:
     for name in ("elasticsearch", "kibana", "es-setup"):
         assert services[name]["image"].startswith("docker.elastic.co/"), name
         assert "${STACK_VERSION" in services[name]["image"], name
+
+
+def test_kafka_version_matches_the_local_broker(compose: dict[str, Any]) -> None:
+    pom = (ROOT / "infra/local/kafka/pom.xml").read_text()
+    local_version = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", pom)
+    assert local_version
+    assert compose["services"]["kafka"]["image"] == f"apache/kafka:{local_version.group(1)}"
 
 
 def test_stack_version_matches_the_local_node() -> None:

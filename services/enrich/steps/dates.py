@@ -31,6 +31,11 @@ _YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)")
 # A zone stated as an offset, "Z", or an upper-case abbreviation (KST, JST, GMT, UTC, CEST, ...).
 _ZONE = re.compile(r"(?:[+-]\d{2}:?\d{2}\b|\d(?:Z)\b|\b[A-Z]{2,5}T\b|\b(?:UTC|GMT|KST|JST|Z)\b)")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# NewsML 1.x and IPTC compact form: 20210516T080625+0000.
+_BASIC_ISO = re.compile(r"^(\d{8}T\d{4}(?:\d{2})?)(Z|[+-]\d{4})?$")
+# "02/08/2025": day first, as everywhere but the United States; month first only beside a US time zone.
+_NUMERIC_DMY = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{4}\b")
+_US_ZONE = re.compile(r"\b(?:[ECMP][SD]T|AK[SD]T|HST)\b")
 
 
 def resolve_published(text: str | None, delivered_at: datetime) -> tuple[datetime | None, str | None]:
@@ -53,7 +58,7 @@ def resolve_published(text: str | None, delivered_at: datetime) -> tuple[datetim
         parsed = _parse(cleaned, base)
         return (parsed, "relative") if parsed is not None else (None, None)
 
-    parsed = _parse(cleaned, base)
+    parsed = _parse(cleaned, base, day_first=bool(_NUMERIC_DMY.match(cleaned)) and not _US_ZONE.search(cleaned))
     if parsed is None:
         return None, None
     if not _YEAR.search(cleaned):
@@ -71,6 +76,14 @@ def _parse_iso(text: str) -> tuple[datetime, str] | None:
             return datetime.fromisoformat(text).replace(tzinfo=UTC), "day"
         except ValueError:
             return None
+    basic = _BASIC_ISO.match(text)
+    if basic:
+        digits = basic[1] if len(basic[1]) == 15 else basic[1] + "00"
+        stamp = datetime.strptime(digits, "%Y%m%dT%H%M%S")
+        if basic[2] is None:
+            return stamp.replace(tzinfo=UTC), "minute"
+        zone = "+0000" if basic[2] == "Z" else basic[2]
+        return datetime.strptime(digits + zone, "%Y%m%dT%H%M%S%z").astimezone(UTC), "exact"
     if len(text) < 16 or text[4] != "-" or text[10] not in "T ":
         return None
     try:
@@ -82,14 +95,16 @@ def _parse_iso(text: str) -> tuple[datetime, str] | None:
     return parsed.astimezone(UTC), "exact"
 
 
-def _parse(text: str, base: datetime) -> datetime | None:
-    settings = {
+def _parse(text: str, base: datetime, *, day_first: bool = False) -> datetime | None:
+    settings: dict[str, object] = {
         "RELATIVE_BASE": base.astimezone(UTC).replace(tzinfo=None),
         "TIMEZONE": "UTC",  # a string without a zone is read as UTC, whatever the machine's zone
         "TO_TIMEZONE": "UTC",
         "RETURN_AS_TIMEZONE_AWARE": True,
         "PREFER_DATES_FROM": "past",
     }
+    if day_first:
+        settings["DATE_ORDER"] = "DMY"
     parsed = dateparser.parse(text, languages=["en"], settings=settings)
     if parsed is None:
         # Non-English pages: let dateparser detect the language (slower, so only as a fallback).

@@ -30,7 +30,17 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 
 class ExtractionError(ValueError):
-    """The delivered content is empty or unusable; the message says why."""
+    """The delivered content is empty or unusable; the message says why, ``reason`` is the DLQ's short code."""
+
+    def __init__(self, message: str, *, reason: str = "extraction_failed") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+# Bounds that keep one delivery from stalling the worker or eating its memory. Ingest rejects larger files
+# already (DATELINE_MAX_ARTICLE_BYTES, 5 MiB); these hold whatever reaches the topic another way.
+MAX_CONTENT_CHARS = 8_000_000
+MAX_ARTICLES_PER_DOCUMENT = 1_000
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,8 @@ BOILERPLATE: tuple[str, ...] = (
     r"advertisement",
     r"share (?:this|on) .{0,30}",
     r"read more:?",
+    r"related: .{1,200}",
+    r"continue reading\W*",
     r"click here.*",
     r"we value your privacy.*",
     r"cookie notice:.*",
@@ -148,7 +160,8 @@ _BYLINE = re.compile(r"^[Bb]y\s+(?P<name>[\w.'\-]+(?:\s+(?:[\w.'\-]+|&)){0,5}?)(
 _PHOTO_CREDIT = re.compile(r"^(?:file )?(?:photo|image|picture|photograph)\s*:\s*(?P<credit>.+)$", re.IGNORECASE)
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyrights?\s*(?:\(c\)|©)?)\s*(?P<holder>.*?)\s*$", re.IGNORECASE)
 _TRAILING_CREDIT = re.compile(
-    r"\s*(?:©\s*(?P<copy>[A-Za-z][\w .&\-]{1,40}?)\.?|\((?P<paren>[A-Za-z][\w .&\-]{1,30})\)"
+    r"\s*(?:\(\s*©\s*(?P<pcopy>[A-Za-z][\w .&\-]{1,30})\)"
+    r"|©\s*(?P<copy>[A-Za-z][\w .&\-]{1,40}?)\.?|\((?P<paren>[A-Za-z][\w .&\-]{1,30})\)"
     r"|(?<=[.!?\"”])\s+(?P<bare>[A-Z][A-Za-z]{1,10}))\s*$"
 )
 _SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
@@ -176,7 +189,9 @@ def extract_articles(content: str, *, content_type: str) -> list[ExtractedArticl
     Raises ``ExtractionError`` for empty or unusable content and unknown content types.
     """
     if not content or not content.strip():
-        raise ExtractionError("empty content")
+        raise ExtractionError("empty content", reason="empty")
+    if len(content) > MAX_CONTENT_CHARS:
+        raise ExtractionError(f"{len(content)} characters, the limit is {MAX_CONTENT_CHARS}", reason="too_large")
     kind = content_type.split(";")[0].strip().lower()
     if kind == "text/plain":
         articles = _from_plain_text(content)
@@ -187,7 +202,12 @@ def extract_articles(content: str, *, content_type: str) -> list[ExtractedArticl
     elif kind in ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml"):
         articles = _from_xml(content)
     else:
-        raise ExtractionError(f"unsupported content type {content_type!r}")
+        raise ExtractionError(f"unsupported content type {content_type!r}", reason="unsupported_content_type")
+    if len(articles) > MAX_ARTICLES_PER_DOCUMENT:
+        raise ExtractionError(
+            f"{len(articles)} articles in one document, the limit is {MAX_ARTICLES_PER_DOCUMENT}; split the feed",
+            reason="too_many_articles",
+        )
     return [replace(article, item=position) for position, article in enumerate(articles)]
 
 
@@ -248,8 +268,9 @@ def _parse_segment(lines: list[str], *, source_name: str | None, published_text:
             if not line:
                 continue
         notice = _notice_agency(line)
-        if notice:
+        if notice:  # "<agency> website contains ...": the page is the agency's own site
             agency = agency or notice
+            source_name = source_name or notice
             continue
         if _terminator.fullmatch(line) and (paragraphs or title):
             in_footer = True
@@ -263,7 +284,7 @@ def _parse_segment(lines: list[str], *, source_name: str | None, published_text:
             elif holder and paragraphs and source_name is None:
                 source_name = holder
             if paragraphs:
-                break  # the credit closes the article; what follows is the site's footer
+                in_footer = True  # the credit closes the article; what follows is the site's footer
             continue
         photo = _PHOTO_CREDIT.match(line)
         if photo:
@@ -377,7 +398,7 @@ def _strip_trailing_credit(paragraph: str) -> tuple[str, str | None]:
     match = _TRAILING_CREDIT.search(paragraph)
     if not match:
         return paragraph, None
-    agency = _canonical_agency(match["copy"] or match["paren"] or match["bare"] or "")
+    agency = _canonical_agency(match["pcopy"] or match["copy"] or match["paren"] or match["bare"] or "")
     if agency is None:
         return paragraph, None
     return paragraph[: match.start()].rstrip(), agency
@@ -467,9 +488,36 @@ def _from_html(content: str) -> list[ExtractedArticle]:
             credit=meta.get("author"),
             source_name=meta.get("sitename") if meta.get("sitename") != title else None,
             url=meta.get("url"),
-            published_text=meta.get("date"),
+            # Only a date the page states in its markup; trafilatura would otherwise guess one from the text.
+            published_text=_html_published(content),
         )
     ]
+
+
+_HTML_DATE_XPATHS = (
+    "//meta[@property='article:published_time' or @name='article:published_time']/@content",
+    "//meta[@itemprop='datePublished' or @name='pubdate' or @name='publishdate' or @name='date']/@content",
+    "//*[@itemprop='datePublished']/@datetime",
+    "//time[@datetime][@pubdate or contains(@class, 'publish')]/@datetime",
+)
+_JSON_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+
+
+def _html_published(content: str) -> str | None:
+    """The publication date the HTML states in its metadata (Open Graph, schema.org, <time>), or None."""
+    try:
+        root = lxml_html.document_fromstring(content[:2_000_000])
+    except (etree.ParserError, ValueError):
+        return None
+    for xpath in _HTML_DATE_XPATHS:
+        values = [str(v).strip() for v in root.xpath(xpath) if str(v).strip()]
+        if values:
+            return values[0]
+    for script in root.xpath("//script[@type='application/ld+json']/text()"):
+        found = _JSON_LD_DATE.search(script)
+        if found:
+            return found[1]
+    return None
 
 
 def _structured(
@@ -490,7 +538,7 @@ def _structured(
     if paragraphs:
         paragraphs[-1], trailing = _strip_trailing_credit(paragraphs[-1])
         agency = agency or trailing
-        paragraphs = [p for p in paragraphs if p and not _notice_agency(p)]
+        paragraphs = [p for p in paragraphs if p and not _notice_agency(p) and not _boilerplate.fullmatch(p)]
     # The dateline opens the first paragraph, or the second when a standfirst comes first.
     for paragraph in paragraphs[:2] if dateline is None else []:
         inline = _INLINE_DATELINE.match(paragraph)
@@ -537,7 +585,7 @@ def _from_json(content: str) -> list[ExtractedArticle]:
     try:
         data = json.loads(content)
     except json.JSONDecodeError as exc:
-        raise ExtractionError(f"invalid JSON: {exc}") from exc
+        raise ExtractionError(f"invalid JSON: {exc}", reason="invalid_json") from exc
     items: Iterable[Any]
     if isinstance(data, list):
         items = data
@@ -545,6 +593,12 @@ def _from_json(content: str) -> list[ExtractedArticle]:
         items = data["items"]
     else:
         items = [data]
+    items = list(items)
+    if len(items) > MAX_ARTICLES_PER_DOCUMENT:
+        raise ExtractionError(
+            f"{len(items)} JSON items, the limit is {MAX_ARTICLES_PER_DOCUMENT}; split the delivery",
+            reason="too_many_articles",
+        )
     articles = [article for item in items if isinstance(item, dict) for article in [_json_item(item)] if article]
     if not articles and not any(isinstance(item, dict) for item in items):
         raise ExtractionError("JSON holds no object that could be an article")
@@ -624,9 +678,9 @@ def _from_xml(content: str) -> list[ExtractedArticle]:
     try:
         root = etree.fromstring(content.lstrip().encode("utf-8"), parser=parser)
     except etree.XMLSyntaxError as exc:
-        raise ExtractionError(f"unparseable XML: {exc}") from exc
+        raise ExtractionError(f"unparseable XML: {exc}", reason="invalid_xml") from exc
     if root is None:
-        raise ExtractionError("unparseable XML")
+        raise ExtractionError("unparseable XML", reason="invalid_xml")
     name = etree.QName(root).localname.lower()
     if name in ("rss", "rdf", "feed"):
         return _from_feed(root)
@@ -638,10 +692,15 @@ def _local(root: etree._Element, *names: str) -> list[etree._Element]:
     return root.xpath(f".//*[{wanted}]")
 
 
+_MEDIA_NAMESPACES = frozenset({"http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss"})
+
+
 def _child_text(element: etree._Element, *names: str) -> str | None:
     for name in names:
         found = element.xpath(f"./*[local-name()='{name}']")
         for node in found:
+            if etree.QName(node).namespace in _MEDIA_NAMESPACES:
+                continue  # <media:content> is a picture with its credit, not the article's content
             text = node.get("href") if name == "link" and node.get("href") else "".join(node.itertext())
             if text and text.strip():
                 return text.strip()
@@ -653,7 +712,13 @@ def _from_feed(root: etree._Element) -> list[ExtractedArticle]:
     channel = root.xpath("./*[local-name()='channel']")
     channel_title = _child_text(channel[0] if channel else root, "title")
     articles = []
-    for entry in _local(root, "item", "entry"):
+    entries = _local(root, "item", "entry")
+    if len(entries) > MAX_ARTICLES_PER_DOCUMENT:  # refuse before paying for thousands of items
+        raise ExtractionError(
+            f"{len(entries)} feed items, the limit is {MAX_ARTICLES_PER_DOCUMENT}; split the feed",
+            reason="too_many_articles",
+        )
+    for entry in entries:
         body_html = _child_text(entry, "encoded", "content") or _child_text(entry, "description", "summary") or ""
         paragraphs = _html_paragraphs(body_html) if body_html else []
         if not paragraphs:
@@ -674,17 +739,17 @@ def _from_feed(root: etree._Element) -> list[ExtractedArticle]:
 def _from_newsml(root: etree._Element) -> list[ExtractedArticle]:
     """NewsML-G2 news items and NITF documents: headline, byline, dateline and body paragraphs."""
     articles = []
-    holders = _local(root, "newsItem") or _local(root, "nitf") or [root]
+    holders = _local(root, "newsItem", "NewsItem") or _local(root, "nitf") or [root]
     for holder in holders:
         bodies = _local(holder, "body.content") or _local(holder, "inlineXML")
         paragraphs = [_WHITESPACE.sub(" ", "".join(p.itertext())).strip() for body in bodies for p in _local(body, "p")]
         paragraphs = [p for p in paragraphs if p]
         if not paragraphs:
             continue
-        headline = _local(holder, "headline", "hl1")
+        headline = _local(holder, "headline", "hl1", "HeadLine")
         byline = _local(holder, "by", "byline")
-        dateline = _local(holder, "dateline", "located")
-        dates = _local(holder, "firstCreated", "versionCreated", "date.issue")
+        dateline = _local(holder, "dateline", "located", "DateLine")
+        dates = _local(holder, "firstCreated", "versionCreated", "date.issue", "FirstCreated")
         articles.append(
             _structured(
                 title=" ".join("".join(headline[0].itertext()).split()) if headline else None,
@@ -694,7 +759,10 @@ def _from_newsml(root: etree._Element) -> list[ExtractedArticle]:
                 if dateline
                 else None,
                 published_text=(dates[0].text or dates[0].get("norm")) if dates else None,
-                credit=_first_text([n.text for n in _local(holder, "creditline", "copyrightHolder") if n.text]),
+                credit=_first_text(
+                    [n.text for n in _local(holder, "creditline", "copyrightHolder") if n.text]
+                    + [p.get("FormalName") for p in holder.xpath(".//*[local-name()='Provider']/*[@FormalName]")]
+                ),
             )
         )
     return articles

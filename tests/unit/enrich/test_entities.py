@@ -18,7 +18,7 @@ def seed_entities(nlp: Language, seed_text, number: str) -> list[list[Entity]]:
 
 
 def test_pipeline_has_only_what_ner_needs(nlp: Language) -> None:
-    assert nlp.pipe_names == ["tok2vec", "dateline_gazetteer", "ner"]
+    assert nlp.pipe_names == ["dateline_gazetteer", "ner"]
 
 
 def test_seed_000_lee_is_one_person_with_his_full_name(nlp: Language, seed_text) -> None:

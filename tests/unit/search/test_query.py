@@ -4,7 +4,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.search.query import SearchRequest, UnknownFacet, build_search_body, parse_search_response
+from services.search.query import (
+    MAX_RESULT_WINDOW,
+    Cursor,
+    InvalidCursor,
+    SearchRequest,
+    UnknownFacet,
+    build_search_body,
+    parse_search_page,
+    parse_search_response,
+)
 
 
 def test_query_filters_facets_and_dates_become_one_bool_query() -> None:
@@ -64,3 +73,72 @@ def test_response_is_turned_into_the_cli_contract() -> None:
         "highlight": {"body": ["a <em>tariff</em>"]},
     }
     assert result["facets"] == {"countries": [{"value": "JP", "count": 1}]}
+
+
+def test_phrases_use_the_exact_sub_field_and_stories_collapse_by_default() -> None:
+    body = build_search_body(SearchRequest(query='"talks" AND tariff'))
+    assert body["query"]["bool"]["must"][0]["query_string"]["quote_field_suffix"] == ".exact"
+    assert body["collapse"] == {"field": "story_id"}
+    assert body["aggs"]["stories"] == {"cardinality": {"field": "story_id"}}
+    assert "collapse" not in build_search_body(SearchRequest(query="x", collapse=False))
+
+
+def test_histogram_and_pages_inside_a_point_in_time() -> None:
+    after = Cursor(pit_id="pit-1", search_after=(1.0, 1700000000000, 42), offset=10)
+    body = build_search_body(SearchRequest(query="x", histogram="month", collapse=False, cursor=after))
+    assert body["aggs"]["histogram"]["date_histogram"] == {
+        "field": "published_at",
+        "calendar_interval": "month",
+        "min_doc_count": 1,
+    }
+    assert body["pit"]["id"] == "pit-1"
+    assert body["search_after"] == [1.0, 1700000000000, 42]
+    assert "from" not in body
+    # Elasticsearch refuses search_after with collapse on a relevance sort, so collapsed pages use from.
+    collapsed = build_search_body(SearchRequest(query="x", cursor=after))
+    assert collapsed["from"] == 10
+    assert "search_after" not in collapsed
+
+
+def test_cursor_round_trips_and_refuses_garbage() -> None:
+    cursor = Cursor(pit_id="abc==", search_after=("x", 3), offset=20)
+    assert Cursor.decode(cursor.encode()) == cursor
+    for garbage in ("", "not-base64!", "e30="):
+        with pytest.raises(InvalidCursor):
+            Cursor.decode(garbage)
+
+
+def _page_response(hits: int, total: int, pit: str | None = "pit-2") -> dict:
+    response: dict = {
+        "hits": {
+            "total": {"value": total},
+            "hits": [
+                {"_id": f"{n:032x}", "_score": 1.0, "_source": {"story_id": "s"}, "sort": [1.0, n]} for n in range(hits)
+            ],
+        },
+        "aggregations": {
+            "stories": {"value": total},
+            "histogram": {"buckets": [{"key_as_string": "2025-06-01T00:00:00.000Z", "doc_count": total}]},
+        },
+    }
+    if pit:
+        response["pit_id"] = pit
+    return response
+
+
+def test_page_gives_a_next_cursor_only_while_hits_remain() -> None:
+    request = SearchRequest(query="x", size=2, collapse=False, histogram="month")
+    page = parse_search_page(_page_response(2, 5), request)
+    assert page["histogram"] == [{"date": "2025-06-01T00:00:00.000Z", "count": 5}]
+    assert page["hits"][0]["story_id"] == "s"
+    following = Cursor.decode(page["next"])
+    assert following.pit_id == "pit-2"
+    assert following.search_after == (1.0, 1)
+    last = SearchRequest(query="x", size=2, collapse=False, cursor=Cursor("pit-2", (1.0, 1), offset=4))
+    assert parse_search_page(_page_response(1, 5), last)["next"] is None
+    assert parse_search_page(_page_response(2, 5, pit=None), request)["next"] is None
+
+
+def test_collapsed_pages_stop_at_the_result_window() -> None:
+    near_end = SearchRequest(query="x", size=10, cursor=Cursor("p", offset=MAX_RESULT_WINDOW - 10))
+    assert parse_search_page(_page_response(10, 50_000), near_end)["next"] is None

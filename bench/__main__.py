@@ -1,0 +1,186 @@
+"""``python -m bench [run|soak]``: the benchmark of issue 7 (``make bench``) and the memory soak (``make soak``).
+
+Needs the local stack's variables (``infra/local/with-stack.sh`` exports them). See BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench import report, runs
+from bench.corpus import build
+from services.common.elastic import make_client
+from services.common.settings import CommonSettings
+from services.enrich.settings import EnrichSettings
+
+log = logging.getLogger("bench")
+DOCS_CHART = Path(__file__).resolve().parents[1] / "docs" / "bench.png"
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def ratio(a: dict[str, Any], b: dict[str, Any]) -> float:
+    return float(a["articles_per_s"]) / float(b["articles_per_s"])
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    model = EnrichSettings().spacy_model
+    corpus = build(args.articles)
+    say(f"corpus: {len(corpus.articles)} articles, {corpus.words} words, from {len(corpus.sources)} source files")
+    memory = runs.MemoryWatch()
+    per_run: list[dict[str, Any]] = []
+    documents: list[bytes] = []
+    size = len(corpus.articles) // args.runs
+    for number in range(args.runs):
+        lo, hi = number * size, (number + 1) * size
+        words = sum(a.words for a in corpus.articles[lo:hi])
+        say(f"run {number + 1}/{args.runs}: articles {lo}-{hi - 1} ({words} words)")
+        figures: dict[str, Any] = {}
+        limit = runs.measure_limit(runs.bodies_of(corpus, lo, hi), model)
+        figures["limit"] = limit
+        say(f"  limit        {limit['articles_per_s']:7.2f} articles/s  {limit['words_per_s']:8.0f} words/s")
+        enrich, values = runs.measure_enrich(corpus, lo, hi, memory)
+        documents.extend(values)
+        figures["enrich"] = enrich
+        say(f"  enrich       {enrich['articles_per_s']:7.2f} articles/s  ratio {ratio(enrich, limit):.2f}")
+        e2e = runs.measure_e2e(corpus, lo, hi, memory)
+        figures["e2e"] = e2e
+        say(f"  end to end   {e2e['articles_per_s']:7.2f} articles/s  ratio {ratio(e2e, limit):.2f}")
+        e2e2 = runs.measure_e2e(corpus, lo, hi, memory, workers=2)
+        figures["e2e2"] = e2e2
+        say(f"  2 workers    {e2e2['articles_per_s']:7.2f} articles/s  x{ratio(e2e2, e2e):.2f}")
+        fresh_n = min(hi - lo, max(40, round(e2e["articles_per_s"] / 2 * args.freshness_s)))
+        fresh = runs.measure_freshness(corpus, lo, lo + fresh_n, memory, rate=e2e["articles_per_s"] / 2)
+        figures["freshness"] = fresh
+        say(f"  freshness    p50 {fresh['p50_s']:.2f}  p95 {fresh['p95_s']:.2f}  p99 {fresh['p99_s']:.2f} s")
+        naive_n = max(20, (hi - lo) // args.naive_fraction)
+        naive = runs.measure_naive(corpus, lo, lo + naive_n, memory)
+        figures["naive"] = naive
+        say(f"  naive        {naive['articles_per_s']:7.2f} articles/s  x{ratio(e2e, naive):.2f} faster ({naive_n})")
+        per_run.append(figures)
+    indexer_runs = []
+    for number in range(args.runs):
+        result = runs.measure_indexer(documents, memory)
+        indexer_runs.append(result)
+        say(
+            f"indexer run {number + 1}: {result['docs_per_s']:.0f} docs/s, plain bulk "
+            f"{result['plain_docs_per_s']:.0f} docs/s, ratio {result['ratio']:.2f}"
+        )
+    memory.close()
+
+    def over(fn: Any) -> dict[str, Any]:
+        return runs.summary([fn(r) for r in per_run])
+
+    figures = {
+        "limit_articles_per_s": over(lambda r: r["limit"]["articles_per_s"]),
+        "limit_words_per_s": over(lambda r: r["limit"]["words_per_s"]),
+        "enrich_articles_per_s": over(lambda r: r["enrich"]["articles_per_s"]),
+        "enrich_ratio": over(lambda r: r["enrich"]["articles_per_s"] / r["limit"]["articles_per_s"]),
+        "e2e_articles_per_s": over(lambda r: r["e2e"]["articles_per_s"]),
+        "e2e_ratio": over(lambda r: r["e2e"]["articles_per_s"] / r["limit"]["articles_per_s"]),
+        "e2e_two_workers_articles_per_s": over(lambda r: r["e2e2"]["articles_per_s"]),
+        "two_workers_scaling": over(lambda r: r["e2e2"]["articles_per_s"] / r["e2e"]["articles_per_s"]),
+        "freshness_rate": over(lambda r: r["freshness"]["rate"]),
+        "freshness_p50_s": over(lambda r: r["freshness"]["p50_s"]),
+        "freshness_p95_s": over(lambda r: r["freshness"]["p95_s"]),
+        "freshness_p99_s": over(lambda r: r["freshness"]["p99_s"]),
+        "indexer_docs_per_s": runs.summary([r["docs_per_s"] for r in indexer_runs]),
+        "plain_bulk_docs_per_s": runs.summary([r["plain_docs_per_s"] for r in indexer_runs]),
+        "indexer_ratio": runs.summary([r["ratio"] for r in indexer_runs]),
+        "naive_articles_per_s": over(lambda r: r["naive"]["articles_per_s"]),
+        "speedup_vs_naive": over(lambda r: r["e2e"]["articles_per_s"] / r["naive"]["articles_per_s"]),
+    }
+    es_info = dict(make_client(CommonSettings()).info())
+    results: dict[str, Any] = {
+        **{key: figures[key]["median"] for key in figures},
+        "figures": figures,
+        "peak_rss_mb": {name: round(mb, 1) for name, mb in memory.peak_mb.items()},
+        "corpus": {
+            "articles": len(corpus.articles),
+            "words": corpus.words,
+            "articles_per_run": size,
+            "sources": list(corpus.sources),
+        },
+        "runs": args.runs,
+        "per_run": [{k: {m: v for m, v in f.items() if m != "latencies"} for k, f in r.items()} for r in per_run],
+        "freshness_latencies_s": [r["freshness"]["latencies"] for r in per_run],
+        "indexer_runs": indexer_runs,
+        "versions": report.versions(es_info),
+        "machine": report.machine(),
+        "command": "make bench",
+        "wall_s": round(time.monotonic() - started, 1),
+    }
+    path = report.write(results)
+    chart = report.chart(results)
+    if args.docs_chart:
+        DOCS_CHART.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(chart, DOCS_CHART)
+    print()
+    print(report.table(results))
+    say(f"wrote {path} and {chart}; wall time {results['wall_s']:.0f} s")
+    return 0
+
+
+def soak(args: argparse.Namespace) -> int:
+    """Streams ``--articles`` generated articles through one worker and the indexer, sampling RSS every few
+    seconds; RSS is flat when the last quarter's median is within 10% of the second quarter's (after warm-up)."""
+    memory = runs.MemoryWatch(interval_s=args.interval)
+    with runs.staged("soak") as stage, runs.services(stage, memory, runs.ENRICH, runs.INDEXER) as running:
+        es = make_client(stage.settings)
+        command = [runs.PYTHON, "-m", "bench.paced", "--generate", str(args.articles)]
+        publisher = runs.subprocess.Popen(command, env=stage.env)
+        memory.add("ingest", publisher.pid)
+        runs.wait_for(
+            "soak searchable", lambda: runs.searchable_count(es, stage) >= args.articles, running, args.timeout
+        )
+        publisher.wait()
+    memory.close()
+    series: dict[str, list[tuple[float, float]]] = {}
+    for ts, service, mb in memory.series:
+        series.setdefault(service, []).append((ts, mb))
+    verdicts = {}
+    for service in ("enrich", "indexer"):
+        points = [mb for _, mb in series.get(service, [])]
+        quarter = max(1, len(points) // 4)
+        warm, last = statistics.median(points[quarter : 2 * quarter]), statistics.median(points[-quarter:])
+        verdicts[service] = {"after_warmup_mb": warm, "last_quarter_mb": last, "growth": last / warm - 1}
+        say(f"{service}: {warm:.0f} MiB after warm-up, {last:.0f} MiB in the last quarter ({last / warm - 1:+.1%})")
+    out = report.RESULTS / "soak.json"
+    out.write_bytes(orjson.dumps({"articles": args.articles, "verdicts": verdicts, "series": series}))
+    flat = all(v["growth"] < 0.10 for v in verdicts.values())
+    say(f"RSS {'flat' if flat else 'NOT flat'} after warm-up; series in {out}")
+    return 0 if flat else 1
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    bench = sub.add_parser("run", help="The benchmark (make bench).")
+    bench.add_argument("--articles", type=int, default=2000)
+    bench.add_argument("--runs", type=int, default=3)
+    bench.add_argument("--freshness-s", type=float, default=20.0, help="Seconds of paced ingest per freshness run.")
+    bench.add_argument("--naive-fraction", type=int, default=6, help="The naive baseline runs 1/N of each slice.")
+    bench.add_argument("--docs-chart", action="store_true", help="Also copy the chart to docs/bench.png.")
+    soaking = sub.add_parser("soak", help="The memory soak (make soak).")
+    soaking.add_argument("--articles", type=int, default=50_000)
+    soaking.add_argument("--interval", type=float, default=5.0)
+    soaking.add_argument("--timeout", type=float, default=6 * 3600)
+    args = parser.parse_args(sys.argv[1:] or ["run"])
+    sys.exit(run(args) if args.command in (None, "run") else soak(args))
+
+
+if __name__ == "__main__":
+    main()

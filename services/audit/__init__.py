@@ -1,0 +1,1 @@
+"""``dateline audit``: reconciles what was accepted on Kafka with what is indexed or dead-lettered."""

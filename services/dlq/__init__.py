@@ -1,0 +1,1 @@
+"""The dead-letter queue's operations: ``dateline dlq replay``."""

@@ -1,0 +1,177 @@
+"""Near-duplicates grouped into stories, and what each republication of a wire story added or cut.
+
+One wire story reaches us many times: the agency's own copy, a publisher's copy with the credit "© KYODO", a
+shortened copy on an aggregator, an extended copy with two more paragraphs. They share long runs of identical
+sentences, so we compare the articles' word 5-gram *shingles*. Extensions and cuts make Jaccard similarity low
+(the short copy is a small part of the long one) while *containment* -- shared shingles over the smaller set --
+stays high, so containment decides.
+
+To keep memory bounded, an article is remembered only by a deterministic sample of its shingles (those whose
+hash is 0 modulo ``sample_mod``; modulo sampling keeps containment unbiased, unlike min-hash bottom-k) and only
+the ``capacity`` most recently seen articles are remembered. ``StoryIndex`` is the only state: pure Python, no
+broker; the worker keeps one for its lifetime, ``dateline enrich`` one per run.
+
+The *original* of a story is the copy an agency is credited for, else the earliest published, else the first
+seen. Records already emitted are not rewritten when a better original turns up later: the new one becomes the
+reference for the republications that follow.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_SHINGLE_WORDS = 5
+# Containment at or above this makes two articles one story: copies of one wire story score 0.8-1.0, different
+# stories on the same event (which share quotes) score well below 0.3 on 5-grams.
+DEFAULT_THRESHOLD = 0.5
+# At least this many sampled shingles in common: short teasers must not be grouped on one shared phrase.
+_MIN_SHARED = 3
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    """What story grouping needs to know about one extracted article."""
+
+    id: str
+    body: str
+    agency: str | None = None
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The article against its story's original: ``added_words``/``cut_words`` count words (as multisets)."""
+
+    original: bool
+    original_id: str | None
+    added_words: int
+    cut_words: int
+
+
+@dataclass(frozen=True)
+class StoryAssignment:
+    story_id: str
+    lineage: Lineage
+
+
+@dataclass
+class _Original:
+    id: str
+    rank: tuple[int, datetime, int]
+    words: Counter[str]
+
+
+@dataclass
+class _Seen:
+    story_id: str
+    sample: frozenset[int]
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-cased words, punctuation dropped: the unit of shingles and of added/cut counts."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def shingle_sample(text: str, *, sample_mod: int) -> frozenset[int]:
+    """Hashes (CRC-32: stable across processes) of the word 5-grams of ``text`` that are 0 modulo ``sample_mod``."""
+    words = words_of(text)
+    hashes = (
+        zlib.crc32(" ".join(words[i : i + _SHINGLE_WORDS]).encode("utf-8"))
+        for i in range(max(len(words) - _SHINGLE_WORDS + 1, 0))
+    )
+    return frozenset(h for h in hashes if h % sample_mod == 0)
+
+
+class StoryIndex:
+    """Remembers recent articles (bounded) and assigns each new one a ``story_id`` and its ``Lineage``."""
+
+    def __init__(self, *, capacity: int = 20_000, threshold: float = DEFAULT_THRESHOLD, sample_mod: int = 4) -> None:
+        if capacity < 1 or not 0 < threshold <= 1 or sample_mod < 1:
+            raise ValueError("capacity >= 1, 0 < threshold <= 1 and sample_mod >= 1 are required")
+        self.capacity = capacity
+        self.threshold = threshold
+        self.sample_mod = sample_mod
+        self._seen: OrderedDict[str, _Seen] = OrderedDict()
+        self._postings: dict[int, set[str]] = {}
+        self._originals: OrderedDict[str, _Original] = OrderedDict()
+        self._arrivals = 0
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def assign(self, members: Sequence[StoryMember]) -> list[StoryAssignment]:
+        """Story ids and lineage for ``members`` (in arrival order), remembering them for later calls.
+
+        All members of one call are grouped first and the originals chosen after, so a page that carries both
+        a shortened copy and the agency's copy marks the agency's copy as the original whatever their order.
+        """
+        story_ids = [self._group(member) for member in members]
+        for member, story_id in zip(members, story_ids, strict=True):
+            rank = (0 if member.agency else 1, member.published_at or _NEVER, self._arrivals)
+            self._arrivals += 1
+            current = self._originals.get(story_id)
+            if current is None or rank < current.rank:
+                self._originals[story_id] = _Original(id=member.id, rank=rank, words=Counter(words_of(member.body)))
+            self._originals.move_to_end(story_id)
+        while len(self._originals) > self.capacity:
+            self._originals.popitem(last=False)
+        return [
+            StoryAssignment(story_id=story_id, lineage=self._lineage(member, self._originals[story_id]))
+            for member, story_id in zip(members, story_ids, strict=True)
+        ]
+
+    def _group(self, member: StoryMember) -> str:
+        known = self._seen.get(member.id)
+        if known is not None:  # the same article again (another page or feed carried it)
+            self._seen.move_to_end(member.id)
+            return known.story_id
+        sample = shingle_sample(member.body, sample_mod=self.sample_mod)
+        story_id = self._best_match(sample) or member.id
+        self._remember(member.id, _Seen(story_id=story_id, sample=sample))
+        return story_id
+
+    def _best_match(self, sample: frozenset[int]) -> str | None:
+        if len(sample) < _MIN_SHARED:
+            return None
+        shared: Counter[str] = Counter()
+        for value in sample:
+            shared.update(self._postings.get(value, ()))
+        best: tuple[float, str] | None = None
+        for other_id, count in shared.items():
+            other = self._seen[other_id]
+            containment = count / min(len(sample), len(other.sample))
+            if count >= _MIN_SHARED and containment >= self.threshold and (best is None or containment > best[0]):
+                best = (containment, other.story_id)
+        return best[1] if best else None
+
+    def _remember(self, article_id: str, seen: _Seen) -> None:
+        self._seen[article_id] = seen
+        for value in seen.sample:
+            self._postings.setdefault(value, set()).add(article_id)
+        while len(self._seen) > self.capacity:
+            old_id, old = self._seen.popitem(last=False)
+            for value in old.sample:
+                posting = self._postings.get(value)
+                if posting is not None:
+                    posting.discard(old_id)
+                    if not posting:
+                        del self._postings[value]
+
+    @staticmethod
+    def _lineage(member: StoryMember, original: _Original) -> Lineage:
+        if member.id == original.id:
+            return Lineage(original=True, original_id=None, added_words=0, cut_words=0)
+        words = Counter(words_of(member.body))
+        return Lineage(
+            original=False,
+            original_id=original.id,
+            added_words=sum((words - original.words).values()),
+            cut_words=sum((original.words - words).values()),
+        )
