@@ -11,7 +11,12 @@ from typing import Any, TypeVar
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
-from kafka.errors import CoordinatorNotAvailableError, TopicAlreadyExistsError
+from kafka.errors import (
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
+    NotCoordinatorError,
+    TopicAlreadyExistsError,
+)
 
 from services.common.settings import CommonSettings
 
@@ -120,12 +125,13 @@ def consumer_lag(settings: CommonSettings, groups: Iterable[str]) -> dict[str, i
 
 
 def _with_coordinator(call: Callable[[], T], wait_s: float = 15.0) -> T:
-    """Retries while the group coordinator is still coming up (a fresh broker creates __consumer_offsets lazily)."""
+    """Retries while the group coordinator is still coming up or moving: a fresh broker creates __consumer_offsets
+    lazily and assigns its partitions' coordinators over the first seconds."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
             return call()
-        except CoordinatorNotAvailableError:
+        except (CoordinatorNotAvailableError, CoordinatorLoadInProgressError, NotCoordinatorError):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
