@@ -27,13 +27,14 @@ import orjson
 import psutil
 from elasticsearch import ApiError, Elasticsearch
 from elasticsearch.helpers import bulk
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.corpus import CORPUS_ROOT, Corpus, generate
 from schemas import ArticleEnriched, decode
 from services.common.elastic import install_template, make_client, template_name
-from services.common.kafka import declared_topics, end_offsets, ensure_topics
+from services.common.kafka import end_offsets, ensure_topics
 from services.common.settings import CommonSettings
+from services.common.teardown import delete_indices, delete_topics
 from services.enrich.nlp import load_nlp
 from services.enrich.pipeline import enrich_batch
 from services.enrich.steps.extract import extract_articles
@@ -76,20 +77,8 @@ class Stage:
         return CommonSettings(topic_prefix=f"bench-{self.tag}.", index_prefix=f"bench-{self.tag}-articles")
 
     def cleanup(self) -> None:
-        settings = self.settings
-        es = make_client(settings)
-        indices = list(es.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True))
-        if indices:  # by name: wildcard deletes are refused (action.destructive_requires_name)
-            es.indices.delete(index=",".join(indices))
-        es.options(ignore_status=404).indices.delete_index_template(name=template_name(settings))
-        admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-        try:
-            existing = set(admin.list_topics())
-            names = [spec.name for spec in declared_topics(settings) if spec.name in existing]
-            if names:
-                admin.delete_topics(names)
-        finally:
-            admin.close()
+        delete_indices(self.settings)
+        delete_topics(self.settings)
 
 
 @contextlib.contextmanager

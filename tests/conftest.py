@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaAdminClient
 
-from services.common.elastic import make_client, template_name
-from services.common.kafka import declared_topics, ensure_topics
+from services.common.elastic import make_client
+from services.common.kafka import ensure_topics
 from services.common.settings import CommonSettings
+from services.common.teardown import delete_indices, delete_topics
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
@@ -71,20 +71,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[dict[str
 
 
 def _cleanup(settings: CommonSettings) -> None:
-    es = make_client(settings)
-    # Deleting by wildcard is refused (action.destructive_requires_name), so name each index.
-    indices = list(es.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True))
-    if indices:
-        es.indices.delete(index=",".join(indices))
-    es.options(ignore_status=404).indices.delete_index_template(name=template_name(settings))
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    try:
-        existing = set(admin.list_topics())
-        names = [spec.name for spec in declared_topics(settings) if spec.name in existing]
-        if names:
-            admin.delete_topics(names)
-    finally:
-        admin.close()
+    delete_indices(settings)
+    delete_topics(settings)
 
 
 @pytest.fixture

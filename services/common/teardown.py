@@ -1,0 +1,30 @@
+"""Removing what one topic/index prefix owns: used by tests and benchmarks that isolate themselves by prefix."""
+
+from __future__ import annotations
+
+from kafka import KafkaAdminClient
+
+from services.common.elastic import make_client, template_name
+from services.common.kafka import declared_topics
+from services.common.settings import CommonSettings
+
+
+def delete_indices(settings: CommonSettings) -> None:
+    """Deletes the prefix's monthly indices and its template (by name: wildcard deletes are refused)."""
+    es = make_client(settings)
+    indices = list(es.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True))
+    if indices:
+        es.indices.delete(index=",".join(indices))
+    es.options(ignore_status=404).indices.delete_index_template(name=template_name(settings))
+
+
+def delete_topics(settings: CommonSettings) -> None:
+    """Deletes the prefix's declared topics that exist."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=10000)
+    try:
+        existing = set(admin.list_topics())
+        names = [spec.name for spec in declared_topics(settings) if spec.name in existing]
+        if names:
+            admin.delete_topics(names)
+    finally:
+        admin.close()
