@@ -80,13 +80,21 @@ def ingest(
     from services.ingest.settings import IngestSettings
 
     settings = IngestSettings(source_name=source) if source else IngestSettings()
+    # A one-shot command should say quickly that Kafka is not there; long-running services wait longer.
+    settings = settings.model_copy(update={"kafka_startup_wait_s": min(settings.kafka_startup_wait_s, 10.0)})
     configure_logging("WARNING", "text")
+    from services.common.kafka import KafkaUnavailable
+
     from_stdin = [p for p in paths if str(p) == "-"]
     files = [p for p in paths if str(p) != "-"]
     deliveries = list(read_deliveries(files))
     if from_stdin:
         deliveries.append(Delivery(uri="<stdin>", data=sys.stdin.buffer.read()))
-    publisher = bootstrap(settings)
+    try:
+        publisher = bootstrap(settings)
+    except KafkaUnavailable as exc:
+        err.print(f"[red]not published[/]: {exc}")
+        raise typer.Exit(1) from exc
     try:
         with Progress(
             TextColumn("ingest"),

@@ -14,6 +14,8 @@ from kafka.admin import NewTopic
 from kafka.errors import (
     CoordinatorLoadInProgressError,
     CoordinatorNotAvailableError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
     NotCoordinatorError,
     TopicAlreadyExistsError,
 )
@@ -49,9 +51,34 @@ def declared_topics(settings: CommonSettings) -> list[TopicSpec]:
     ]
 
 
+class KafkaUnavailable(RuntimeError):
+    """Kafka did not answer within the configured start-up wait."""
+
+
+def connect_admin(settings: CommonSettings, *, wait_s: float | None = None) -> KafkaAdminClient:
+    """An admin client, waiting (with a log line per attempt) while Kafka is not up yet: a service started before
+    its broker waits for it instead of crashing. Gives up after ``kafka_startup_wait_s``."""
+    wait_s = settings.kafka_startup_wait_s if wait_s is None else wait_s
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return KafkaAdminClient(
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                client_id="dateline-admin",
+                bootstrap_timeout_ms=int(min(10.0, max(wait_s, 1.0)) * 1000),
+            )
+        except (KafkaTimeoutError, KafkaConnectionError) as exc:
+            if time.monotonic() >= deadline:
+                raise KafkaUnavailable(
+                    f"Kafka at {settings.kafka_bootstrap_servers} did not answer within {wait_s:.0f} s"
+                ) from exc
+            log.warning("waiting for Kafka", extra={"bootstrap": settings.kafka_bootstrap_servers})
+            time.sleep(1.0)
+
+
 def ensure_topics(settings: CommonSettings) -> list[str]:
     """Creates the declared topics that do not exist yet; returns the names it created."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="dateline-admin")
+    admin = connect_admin(settings)
     try:
         existing = set(admin.list_topics())
         missing = [spec for spec in declared_topics(settings) if spec.name not in existing]

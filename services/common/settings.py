@@ -30,6 +30,9 @@ class CommonSettings(BaseSettings):
     elasticsearch_password: SecretStr | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_PASSWORD"))
     elasticsearch_ca_certs: Path | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_CA_CERTS"))
 
+    kafka_startup_wait_s: float = Field(
+        default=300.0, ge=0, description="How long a service waits at start for Kafka before giving up."
+    )
     topic_prefix: str = Field(default="", description="Prepended to every topic name; tests isolate with it.")
     index_prefix: str = Field(
         default="articles",

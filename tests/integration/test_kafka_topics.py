@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import socket
+import time
+
+import pytest
 from kafka import KafkaConsumer
 
-from services.common.kafka import declared_topics, ensure_topics
+from services.common.kafka import KafkaUnavailable, declared_topics, ensure_topics
 from services.common.settings import CommonSettings
 
 
@@ -23,3 +27,15 @@ def test_declared_topics_exist_with_their_partition_counts(settings: CommonSetti
 
 def test_creating_topics_again_is_a_no_op(settings: CommonSettings) -> None:
     assert ensure_topics(settings) == []
+
+
+def test_a_service_waits_for_kafka_then_says_clearly_that_it_is_not_there() -> None:
+    closed_port = socket.socket()
+    closed_port.bind(("127.0.0.1", 0))
+    address = f"127.0.0.1:{closed_port.getsockname()[1]}"
+    closed_port.close()
+    settings = CommonSettings(KAFKA_BOOTSTRAP_SERVERS=address, kafka_startup_wait_s=2)
+    started = time.monotonic()
+    with pytest.raises(KafkaUnavailable, match="did not answer within 2 s"):
+        ensure_topics(settings)
+    assert 2 <= time.monotonic() - started < 30
