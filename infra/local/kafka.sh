@@ -14,6 +14,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="$ROOT/infra/local"
+# shellcheck source=infra/local/lib.sh
+. "$LOCAL/lib.sh"
 CACHE="$LOCAL/.cache"
 M2="$CACHE/m2"
 LIB="$CACHE/kafka/lib"
@@ -234,13 +236,7 @@ stop() {
   fi
   local pid
   pid="$(cat "$PID_FILE")"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "Kafka did not stop in 30 s; killing"
-    kill -KILL "$pid" 2>/dev/null || true
-    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  fi
+  terminate "$pid" Kafka
   rm -f "$PID_FILE" "$ENV_FILE"
   say "stopped Kafka (pid $pid)"
 }

@@ -3,6 +3,8 @@
 # local stack (infra/local/.cache/run/stack.env). Pids in .cache/run/*.pid, logs in .cache/logs/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=infra/local/lib.sh
+. "$ROOT/infra/local/lib.sh"
 CACHE="$ROOT/infra/local/.cache"
 RUN="$CACHE/run"
 LOGS="$CACHE/logs"
@@ -32,9 +34,7 @@ stop() {
   for name in "${SERVICES[@]}"; do
     running "$name" || { rm -f "$RUN/$name.pid"; continue; }
     pid="$(cat "$RUN/$name.pid")"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && { echo "$name did not stop in 30 s; killing" >&2; kill -KILL "$pid" || true; }
+    terminate "$pid" "$name"
     rm -f "$RUN/$name.pid"
     echo "stopped $name" >&2
   done

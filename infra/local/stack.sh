@@ -12,6 +12,8 @@
 set -euo pipefail
 
 LOCAL="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=infra/local/lib.sh
+. "$LOCAL/lib.sh"
 CACHE="$LOCAL/.cache"
 RUN="$CACHE/run"
 STACK_ENV="$RUN/stack.env"
@@ -50,16 +52,6 @@ up() {
   rm -f "${out[@]}"
   say "up in $(since "$started") s; $STACK_ENV:"
   cat "$STACK_ENV"
-}
-
-# TERM, wait up to 30 s, KILL.
-terminate() {
-  local pid=$1 what=$2
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
-  say "$what (pid $pid) did not stop in 30 s; killing"
-  kill -KILL "$pid" 2>/dev/null || true
 }
 
 down() {
