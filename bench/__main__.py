@@ -164,6 +164,38 @@ def soak(args: argparse.Namespace) -> int:
     return 0 if flat else 1
 
 
+def backfill(args: argparse.Namespace) -> int:
+    """Live freshness while a ``--backfill``-article archive import waits on ``articles.backfill``, next to the
+    same live feed with no backfill, in one run (issue 6: a backfill never delays live wires)."""
+    corpus = build(args.live_articles * 2)
+    memory = runs.MemoryWatch()
+    n = args.live_articles
+    say(f"live feed alone: {n} articles at {args.rate}/s")
+    alone = runs.measure_freshness(corpus, 0, n, memory, rate=args.rate)
+    say(f"  p50 {alone['p50_s']:.2f}  p95 {alone['p95_s']:.2f}  p99 {alone['p99_s']:.2f} s")
+    say(f"live feed during a {args.backfill}-article backfill: {n} other articles at {args.rate}/s")
+    during = runs.measure_freshness_during_backfill(corpus, n, 2 * n, memory, rate=args.rate, backfill=args.backfill)
+    say(f"  p50 {during['p50_s']:.2f}  p95 {during['p95_s']:.2f}  p99 {during['p99_s']:.2f} s")
+    say(
+        f"  backfill meanwhile: {during['backfill_done_in_window']} articles, "
+        f"{during['backfill_articles_per_s']:.1f}/s with the live feed; {during['backfill_left']} still queued"
+    )
+    memory.close()
+    results = {
+        "live_rate": args.rate,
+        "live_articles": n,
+        "backfill_articles": args.backfill,
+        "alone": {k: v for k, v in alone.items() if k != "latencies"},
+        "during_backfill": {k: v for k, v in during.items() if k != "latencies"},
+        "peak_rss_mb": {name: round(mb, 1) for name, mb in memory.peak_mb.items()},
+        "command": f"make bench-backfill (python -m bench backfill --backfill {args.backfill} --rate {args.rate})",
+    }
+    out = report.RESULTS / "backfill.json"
+    out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    say(f"wrote {out}")
+    return 0
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -178,8 +210,13 @@ def main() -> None:
     soaking.add_argument("--articles", type=int, default=50_000)
     soaking.add_argument("--interval", type=float, default=5.0)
     soaking.add_argument("--timeout", type=float, default=6 * 3600)
+    backfilling = sub.add_parser("backfill", help="Live freshness during a backfill (make bench-backfill).")
+    backfilling.add_argument("--backfill", type=int, default=10_000, help="Articles in the archive import.")
+    backfilling.add_argument("--rate", type=float, default=5.0, help="Live articles per second.")
+    backfilling.add_argument("--live-articles", type=int, default=300)
     args = parser.parse_args(sys.argv[1:] or ["run"])
-    sys.exit(run(args) if args.command in (None, "run") else soak(args))
+    commands = {None: run, "run": run, "soak": soak, "backfill": backfill}
+    sys.exit(commands[args.command](args))
 
 
 if __name__ == "__main__":

@@ -352,40 +352,77 @@ def measure_naive(corpus: Corpus, start: int, stop: int, memory: MemoryWatch) ->
 def measure_freshness(
     corpus: Corpus, start: int, stop: int, memory: MemoryWatch, *, rate: float
 ) -> dict[str, float | list[float]]:
-    """Publishes at ``rate`` and records, per article, first-visible-to-search minus ``ingested_at``.
-
-    A search for the articles ingested since the start runs every 50 ms; an article's latency is the start time of
-    the first search that returned it, so each figure is late by at most one poll interval.
-    """
+    """Publishes at ``rate`` and records, per article, first-visible-to-search minus ``ingested_at``."""
     with staged("freshness") as stage, services(stage, memory, ENRICH, INDEXER) as running:
         _warm(stage, memory, running, searchable=True)
-        es = make_client(stage.settings)
-        index = f"{stage.settings.index_prefix}-*"
-        since = datetime.now().astimezone().isoformat()
-        publisher = ingest(stage, memory, corpus.paths(start, stop), rate=rate)
-        seen: dict[str, float] = {}
-        latencies: list[float] = []
-        deadline = time.monotonic() + (stop - start) / rate + 120
-        while len(seen) < stop - start:
-            asked = time.time()
-            found = es.search(
-                index=index,
-                size=10_000,
-                query={"range": {"ingested_at": {"gte": since}}},
-                source_includes=["ingested_at"],
-                allow_no_indices=True,
-            )
-            for hit in found["hits"]["hits"]:
-                if hit["_id"] not in seen:
-                    seen[hit["_id"]] = asked
-                    ingested = datetime.fromisoformat(hit["_source"]["ingested_at"]).timestamp()
-                    latencies.append(asked - ingested)
-            for service in running:
-                service.check()
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"freshness: {len(seen)} of {stop - start} articles searchable")
-            time.sleep(max(0.0, POLL_S - (time.time() - asked)))
-        finish(publisher)
+        return _track_freshness(stage, memory, running, corpus.paths(start, stop), rate=rate)
+
+
+def measure_freshness_during_backfill(
+    corpus: Corpus, start: int, stop: int, memory: MemoryWatch, *, rate: float, backfill: int
+) -> dict[str, Any]:
+    """Live freshness (as ``measure_freshness``) while ``backfill`` generated articles wait on
+    ``articles.backfill``: the archive is published first and the live feed starts once the worker is busy with it.
+    Also reports how much of the backfill went through during the live window, and at what rate."""
+    with staged("backfill") as stage, services(stage, memory, ENRICH, INDEXER) as running:
+        _warm(stage, memory, running, searchable=True)
+        es = make_client(stage.settings, max_retries=0)
+        command = [PYTHON, "-m", "bench.paced", "--generate", str(backfill), "--backfill", "--seed", "77"]
+        importer = subprocess.Popen([*command, "--start", "500000"], env=stage.env, stdout=subprocess.DEVNULL)
+        memory.add("ingest", importer.pid)
+        finish(importer, timeout=900)  # the whole archive is queued before the live feed starts
+        backlog_start = searchable_count(es, stage)
+        wait_for("backfill under way", lambda: searchable_count(es, stage) >= backlog_start + 50, running, 300)
+        before, t0 = searchable_count(es, stage), time.time()
+        live = _track_freshness(stage, memory, running, corpus.paths(start, stop), rate=rate)
+        after, t1 = searchable_count(es, stage), time.time()
+    backfilled = after - before - (stop - start)
+    return {
+        **live,
+        "backfill_articles": backfill,
+        "backfill_done_in_window": backfilled,
+        "backfill_articles_per_s": backfilled / (t1 - t0),
+        "backfill_left": backfill + WARMUP_ARTICLES - after,
+    }
+
+
+def _track_freshness(
+    stage: Stage, memory: MemoryWatch, running: Sequence[Service], paths: Sequence[Path], *, rate: float
+) -> dict[str, Any]:
+    """Publishes ``paths`` at ``rate`` through ``bench.paced`` and returns the latency percentiles of those articles.
+
+    A search for the articles ingested from these paths since the start runs every 50 ms; an article's latency is
+    the start time of the first search that returned it minus its ``ingested_at``, so each figure is late by at
+    most one poll interval.
+    """
+    es = make_client(stage.settings)
+    index = f"{stage.settings.index_prefix}-*"
+    since = datetime.now().astimezone().isoformat()
+    uris = [str(path.resolve()) for path in paths]
+    publisher = ingest(stage, memory, paths, rate=rate)
+    seen: dict[str, float] = {}
+    latencies: list[float] = []
+    deadline = time.monotonic() + len(paths) / rate + 120
+    while len(seen) < len(paths):
+        asked = time.time()
+        found = es.search(
+            index=index,
+            size=10_000,
+            query={"bool": {"filter": [{"range": {"ingested_at": {"gte": since}}}, {"terms": {"origin.uri": uris}}]}},
+            source_includes=["ingested_at"],
+            allow_no_indices=True,
+        )
+        for hit in found["hits"]["hits"]:
+            if hit["_id"] not in seen:
+                seen[hit["_id"]] = asked
+                ingested = datetime.fromisoformat(hit["_source"]["ingested_at"]).timestamp()
+                latencies.append(asked - ingested)
+        for service in running:
+            service.check()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"freshness: {len(seen)} of {len(paths)} articles searchable")
+        time.sleep(max(0.0, POLL_S - (time.time() - asked)))
+    finish(publisher)
     return {
         "rate": rate,
         "p50_s": percentile(latencies, 50),

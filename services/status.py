@@ -26,7 +26,7 @@ def collect_status() -> dict[str, Any]:
         "dlq": None,
     }
     try:
-        topics = [settings.topic_raw, settings.topic_enriched, settings.topic_dlq]
+        topics = [settings.topic_raw, settings.topic_backfill, settings.topic_enriched, settings.topic_dlq]
         report["topics"] = end_offsets(settings, topics)
         report["dlq"] = report["topics"][settings.topic_dlq]
         report["lag"] = consumer_lag(settings, [EnrichSettings().app_id, IndexerSettings().group_id])

@@ -104,7 +104,11 @@ def run_audit(settings: CommonSettings) -> AuditReport:
     """Reads the topics and the index named by ``settings`` and reconciles them."""
     es = make_client(settings)
     es.options(ignore_status=404).indices.refresh(index=settings.index_prefix)
-    raw = list(read_topic(settings, settings.topic_raw, parse_raw))
+    raw = [
+        item
+        for topic in (settings.topic_raw, settings.topic_backfill)
+        for item in read_topic(settings, topic, parse_raw)
+    ]
     enriched = list(read_topic(settings, settings.topic_enriched, parse_enriched))
     dead_letters = list(read_topic(settings, settings.topic_dlq, parse_dead_letter))
     return reconcile(raw, enriched, dead_letters, indexed_docs(es, settings.index_prefix))

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from elasticsearch import BadRequestError, Elasticsearch
+from elasticsearch import BadRequestError, Elasticsearch, OrjsonSerializer
 
 from services.common.settings import CommonSettings
 
@@ -17,7 +17,13 @@ log = logging.getLogger(__name__)
 
 def make_client(settings: CommonSettings, **overrides: Any) -> Elasticsearch:
     """An Elasticsearch client for the configured node, with credentials when given."""
-    options: dict[str, Any] = {"request_timeout": 30, "retry_on_timeout": True, "max_retries": 3}
+    options: dict[str, Any] = {
+        "request_timeout": 30,
+        "retry_on_timeout": True,
+        "max_retries": 3,
+        # orjson instead of the standard library's json: serialising bulk bodies was a fifth of the indexer's time.
+        "serializer": OrjsonSerializer(),
+    }
     if settings.elasticsearch_username and settings.elasticsearch_password:
         options["basic_auth"] = (
             settings.elasticsearch_username,

@@ -49,6 +49,11 @@ class CommonSettings(BaseSettings):
         return f"{self.topic_prefix}articles.raw"
 
     @property
+    def topic_backfill(self) -> str:
+        """Archive imports: the enrichment worker serves this lane only with spare capacity."""
+        return f"{self.topic_prefix}articles.backfill"
+
+    @property
     def topic_enriched(self) -> str:
         return f"{self.topic_prefix}articles.enriched"
 

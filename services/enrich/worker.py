@@ -2,6 +2,10 @@
 
 Offsets are acknowledged by ``take_events`` only after the batch body returns, and the body returns only after
 every output was acknowledged by the broker, so a crash at any point re-delivers rather than loses.
+
+Two lanes share the one spaCy thread: live wires (``articles.raw``) and archive imports (``articles.backfill``).
+A backfill batch starts only while the live lane is idle (no live batch running, no live record waiting on an
+assigned partition), and backfill batches are small, so a live article waits for at most one of them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import base64
 import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -27,7 +31,7 @@ from services.enrich.steps.stories import StoryIndex
 
 log = logging.getLogger(__name__)
 
-MESSAGES_IN = Counter("dateline_enrich_messages_in_total", "Records consumed from articles.raw.")
+MESSAGES_IN = Counter("dateline_enrich_messages_in_total", "Records consumed, by lane (live, backfill).", ["lane"])
 MESSAGES_OUT = Counter("dateline_enrich_messages_out_total", "Records produced, by topic kind.", ["kind"])
 FAILURES = Counter("dateline_enrich_failures_total", "Raw records dead-lettered, by reason.", ["reason"])
 BATCH_SECONDS = Histogram(
@@ -35,7 +39,12 @@ BATCH_SECONDS = Histogram(
     "From a batch taken to its outputs acknowledged by the broker.",
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
-CONSUMER_LAG = Gauge("dateline_enrich_consumer_lag", "Records behind the end of each partition.", ["partition"])
+CONSUMER_LAG = Gauge(
+    "dateline_enrich_consumer_lag", "Records behind the end of each partition.", ["topic", "partition"]
+)
+BACKFILL_YIELDED = Counter(
+    "dateline_enrich_backfill_yield_seconds_total", "Time backfill batches waited for the live lane to be idle."
+)
 
 
 @dataclass
@@ -53,6 +62,33 @@ class WorkerHealth:
             "batches": self.batches,
             "seconds_since_batch": round(time.monotonic() - self.last_batch_at, 1),
         }
+
+
+@dataclass
+class LiveLane:
+    """What the backfill lane needs to know about the live one: is a live batch running, is a live record waiting.
+
+    ``next_offsets`` holds, per live partition, the offset after the last record a live batch took.
+    """
+
+    running: int = 0
+    next_offsets: dict[Any, int] = field(default_factory=dict)
+
+    def took(self, events: Sequence[Any]) -> None:
+        for event in events:
+            tp = event.message.tp
+            self.next_offsets[tp] = max(self.next_offsets.get(tp, 0), event.message.offset + 1)
+
+    def waiting(self, highwaters: Mapping[Any, int | None], positions: Mapping[Any, int | None]) -> int:
+        """Live records on the broker that no live batch has taken yet (for partitions not yet seen, from the
+        consumer's position: fetched records are the live agent's within ``batch_within_s``)."""
+        waiting = 0
+        for tp, highwater in highwaters.items():
+            if highwater is None:
+                continue
+            taken = self.next_offsets.get(tp, positions.get(tp) or 0)
+            waiting += max(0, highwater - taken)
+        return waiting
 
 
 def faust_brokers(bootstrap_servers: str) -> list[str]:
@@ -101,10 +137,12 @@ def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | N
         stream_wait_empty=False,
     )
     raw_topic = app.topic(settings.topic_raw, key_type=bytes, value_type=bytes, allow_empty=True)
+    backfill_topic = app.topic(settings.topic_backfill, key_type=bytes, value_type=bytes, allow_empty=True)
     enriched_topic = app.topic(settings.topic_enriched, key_type=bytes, value_type=bytes)
     dlq_topic = app.topic(settings.topic_dlq, key_type=bytes, value_type=bytes)
     # spaCy is CPU-bound: it runs in one worker thread so the event loop keeps heartbeating to the broker.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spacy")
+    live = LiveLane()
 
     async def send_all(messages: Sequence[tuple[Any, bytes, bytes]]) -> None:
         # force=True sends now instead of attaching to the event (which would publish after the ack).
@@ -125,54 +163,83 @@ def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | N
             except Exception:  # lag is a gauge, not worth failing a batch over
                 continue
             if highwater is not None:
-                CONSUMER_LAG.labels(partition=str(tp.partition)).set(max(0, highwater - offset - 1))
+                CONSUMER_LAG.labels(topic=tp.topic, partition=str(tp.partition)).set(max(0, highwater - offset - 1))
 
-    @app.agent(raw_topic, concurrency=1)  # concurrency 1: faust could otherwise commit past an in-flight batch
+    async def live_records_waiting() -> int:
+        live_tps = [tp for tp in app.consumer.assignment() if tp.topic == settings.topic_raw]
+        highwaters = {tp: app.consumer.highwater(tp) for tp in live_tps}
+        unseen = [tp for tp in live_tps if tp not in live.next_offsets]
+        positions = {tp: await app.consumer.position(tp) for tp in unseen}
+        return live.waiting(highwaters, positions)
+
+    async def wait_for_spare_capacity() -> None:
+        started = time.monotonic()
+        while live.running or await live_records_waiting():
+            await asyncio.sleep(settings.backfill_idle_check_s)
+        BACKFILL_YIELDED.inc(time.monotonic() - started)
+
+    async def enrich_events(events: Sequence[Any], lane: str) -> None:
+        started = time.monotonic()
+        MESSAGES_IN.labels(lane=lane).inc(len(events))
+        record_lag(events)
+        outgoing: list[tuple[Any, bytes, bytes]] = []
+        decoded: list[tuple[ArticleIngested, Any]] = []
+        for event in events:
+            try:
+                decoded.append((decode(event.message.value or b"", ArticleIngested), event.message))
+            except InvalidMessage as exc:
+                FAILURES.labels(reason=exc.reason).inc()
+                rejected = dead_letter(
+                    reason=exc.reason,
+                    error=exc.detail,
+                    original=event.message.value,
+                    event_message=event.message,
+                )
+                log.warning(
+                    "raw message rejected",
+                    extra={"reason": exc.reason, "offset": f"{event.message.partition}:{event.message.offset}"},
+                )
+                outgoing.append((dlq_topic, rejected.event_id.encode(), encode(rejected)))
+        if decoded:
+            raws = [raw for raw, _ in decoded]
+            outcomes: list[EnrichOutcome] = await asyncio.get_running_loop().run_in_executor(
+                executor,
+                functools.partial(
+                    enrich_batch,
+                    raws,
+                    nlp,
+                    model_name=settings.spacy_model,
+                    batch_size=settings.batch_size,
+                    stories=stories,
+                ),
+            )
+            for outcome, (_, message) in zip(outcomes, decoded, strict=True):
+                outgoing.extend(_outgoing(outcome, message, enriched_topic, dlq_topic))
+        await send_all(outgoing)
+        for topic, _, _ in outgoing:
+            MESSAGES_OUT.labels(kind="dlq" if topic is dlq_topic else "enriched").inc()
+        BATCH_SECONDS.observe(time.monotonic() - started)
+        health.batches += 1
+        health.last_batch_at = time.monotonic()
+        log.info("batch enriched", extra={"lane": lane, "raw": len(events), "out": len(outgoing)})
+
+    # concurrency 1 per lane: faust could otherwise commit past an in-flight batch.
+    @app.agent(raw_topic, concurrency=1)
     async def enrich_raw_articles(stream: faust.StreamT) -> None:
         async for events in cast(faust.Stream, stream).take_events(settings.batch_size, within=settings.batch_within_s):
-            started = time.monotonic()
-            MESSAGES_IN.inc(len(events))
-            record_lag(events)
-            outgoing: list[tuple[Any, bytes, bytes]] = []
-            decoded: list[tuple[ArticleIngested, Any]] = []
-            for event in events:
-                try:
-                    decoded.append((decode(event.message.value or b"", ArticleIngested), event.message))
-                except InvalidMessage as exc:
-                    FAILURES.labels(reason=exc.reason).inc()
-                    rejected = dead_letter(
-                        reason=exc.reason,
-                        error=exc.detail,
-                        original=event.message.value,
-                        event_message=event.message,
-                    )
-                    log.warning(
-                        "raw message rejected",
-                        extra={"reason": exc.reason, "offset": f"{event.message.partition}:{event.message.offset}"},
-                    )
-                    outgoing.append((dlq_topic, rejected.event_id.encode(), encode(rejected)))
-            if decoded:
-                raws = [raw for raw, _ in decoded]
-                outcomes: list[EnrichOutcome] = await asyncio.get_running_loop().run_in_executor(
-                    executor,
-                    functools.partial(
-                        enrich_batch,
-                        raws,
-                        nlp,
-                        model_name=settings.spacy_model,
-                        batch_size=settings.batch_size,
-                        stories=stories,
-                    ),
-                )
-                for outcome, (_, message) in zip(outcomes, decoded, strict=True):
-                    outgoing.extend(_outgoing(outcome, message, enriched_topic, dlq_topic))
-            await send_all(outgoing)
-            for topic, _, _ in outgoing:
-                MESSAGES_OUT.labels(kind="dlq" if topic is dlq_topic else "enriched").inc()
-            BATCH_SECONDS.observe(time.monotonic() - started)
-            health.batches += 1
-            health.last_batch_at = time.monotonic()
-            log.info("batch enriched", extra={"raw": len(events), "out": len(outgoing)})
+            live.running += 1
+            live.took(events)
+            try:
+                await enrich_events(events, "live")
+            finally:
+                live.running -= 1
+
+    @app.agent(backfill_topic, concurrency=1)
+    async def enrich_backfill_articles(stream: faust.StreamT) -> None:
+        batches = cast(faust.Stream, stream).take_events(settings.backfill_batch_size, within=settings.batch_within_s)
+        async for events in batches:
+            await wait_for_spare_capacity()
+            await enrich_events(events, "backfill")
 
     return app
 

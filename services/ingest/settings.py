@@ -36,8 +36,3 @@ class IngestSettings(CommonSettings):
     feeds_file: Path | None = Field(default=None, description="TOML file listing the RSS/Atom feeds to poll.")
     drop_dir: Path | None = Field(default=None, description="Directory whose new files are published once.")
     drop_scan_s: float = Field(default=2.0, gt=0, description="How often the drop directory is looked at.")
-
-    @property
-    def topic_backfill(self) -> str:
-        """Archive imports: the enrichment worker serves this lane only with spare capacity."""
-        return f"{self.topic_prefix}articles.backfill"

@@ -121,3 +121,25 @@ def test_poison_messages_go_to_the_dlq_and_the_worker_carries_on(pipeline, setti
     status = json.loads(dateline("status", "--json", env=pipeline).stdout)
     assert status["dlq"] == 4
     assert status["index_docs"] >= published
+
+
+def test_a_backfill_is_enriched_in_its_own_lane_next_to_live_articles(pipeline, settings, tmp_path: Path) -> None:
+    archive = Path(__file__).resolve().parents[2] / "samples" / "feed"
+    archived = len([p for p in archive.iterdir() if p.suffix in {".txt", ".html", ".json"}])
+    backfilled = dateline("ingest", "--backfill", str(archive), env=pipeline)
+    assert f"published {archived}," in backfilled.stdout
+    live = tmp_path / "live.txt"
+    live.write_text(
+        "Harbour pilots end strike in Rotterdam\n\nROTTERDAM (Dateline) - Harbour pilots in Rotterdam ended a "
+        "two-day strike on Tuesday after the port authority agreed to review their rosters, the union said.\n",
+        encoding="utf-8",
+    )
+    dateline("ingest", str(live), env=pipeline)
+
+    wait_until_drained(settings, pipeline, archived + 1)
+    status = json.loads(dateline("status", "--json", env=pipeline).stdout)
+    assert status["topics"][settings.topic_backfill] == archived
+    assert status["topics"][settings.topic_raw] == 1
+    assert search_json("Rotterdam", env=pipeline)["total"] == 1
+    audit = json.loads(dateline("audit", "--json", env=pipeline).stdout)
+    assert audit["accepted"] == archived + 1 and audit["lost"] == 0 and audit["duplicated"] == 0

@@ -82,6 +82,7 @@ def extract_entities(doc: Doc) -> list[Entity]:
     ``doc`` must come from ``services.enrich.nlp.load_nlp`` (or any pipeline with "ner"); its text is the body.
     """
     groups: dict[str, _Group] = {}
+    body = doc.text  # Doc.text joins every token on each access: read it once
     for span in doc.ents:
         if span.label_ not in KEPT_LABELS:
             continue
@@ -89,11 +90,11 @@ def extract_entities(doc: Doc) -> list[Entity]:
         if cleaned is None:
             continue
         start, end, text = cleaned
-        if text in _ignored() or (span.label_ == "ORG" and _ROLE_OBJECT.search(doc.text[:start])):
+        if text in _ignored() or (span.label_ == "ORG" and _ROLE_OBJECT.search(body[:start])):
             continue
         role = None
         if span.label_ == "PERSON":
-            text, start, role = _split_role(doc.text, text, start)
+            text, start, role = _split_role(body, text, start)
             if not text or not _is_name(text):
                 continue
         name, canonical, label = _canonical(span, text)
@@ -102,7 +103,7 @@ def extract_entities(doc: Doc) -> list[Entity]:
         group = groups.setdefault(name, _Group(name=name))
         group.canonical = group.canonical or canonical
         group.labels[label] += 2 if canonical else 1
-        group.mentions.append(Mention(start=start, end=end, text=doc.text[start:end]))
+        group.mentions.append(Mention(start=start, end=end, text=body[start:end]))
         if role:
             group.roles.append(role)
     _merge_short_forms(groups)
