@@ -102,6 +102,16 @@ class Topic(_Part):
     score: float = Field(ge=0, le=1)
 
 
+class Quote(_Part):
+    """A direct quotation in the body and who said it."""
+
+    text: str = Field(min_length=1, description="The quoted words, without the quotation marks.")
+    speaker: str | None = Field(default=None, description="Canonical name of who said it; null when unattributed.")
+    speaker_type: str | None = Field(default=None, description="PERSON, ORG or GPE; null when unattributed.")
+    start: int = Field(ge=0, description="Offset of the quoted words in the body.")
+    end: int = Field(ge=0)
+
+
 class Lineage(_Part):
     """Where the article stands in its story: the original, or a republication that added or cut words."""
 
@@ -144,6 +154,7 @@ class ArticleEnriched(_Message):
     countries: list[CountryCode]
     country_pairs: list[str]
     topics: list[Topic]
+    quotes: list[Quote] = Field(default=[], description="Direct quotations with their speakers, in body order.")
     enrichment: Enrichment
 
     @field_serializer("published_at", "received_at")

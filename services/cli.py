@@ -132,6 +132,10 @@ def search(
     collapse: Annotated[
         bool, typer.Option("--collapse/--no-collapse", help="One hit per story (near-duplicates folded).")
     ] = True,
+    speaker: Annotated[
+        str | None,
+        typer.Option(help="Only articles quoting this speaker (canonical name); QUERY then searches the quotes."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Full-text search with highlights and facet counts."""
@@ -160,6 +164,7 @@ def search(
             until=_parse_day(until),
             size=size,
             collapse=collapse,
+            speaker=speaker or None,
         )
     except UnknownFacet as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -182,6 +187,9 @@ def _print_search(result: dict[str, Any]) -> None:
             # Highlights mark matches with <em>; rich markup in the article text itself is escaped.
             marked = escape(snippet).replace("<em>", "[bold yellow]").replace("</em>", "[/]")
             out.print(f"  … {marked} …")
+        for quote in hit.get("quotes", []):
+            marked = escape(quote["highlight"] or quote["text"] or "").replace("<em>", "[bold yellow]")
+            out.print(f"  “{marked.replace('</em>', '[/]')}” — {escape(quote['speaker'] or 'unattributed')}")
     for name, buckets in result["facets"].items():
         out.print(f"\n[bold]{name}[/]: " + ", ".join(f"{escape(str(b['value']))} ({b['count']})" for b in buckets))
 

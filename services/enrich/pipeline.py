@@ -10,25 +10,27 @@ import hashlib
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from schemas import ArticleEnriched, ArticleIngested, Enrichment, Lineage, Mention, Origin, Source, Topic
 from schemas import Entity as EntityModel
+from schemas import Quote as QuoteModel
 from services.enrich.steps.countries import countries_for, country_pairs
 from services.enrich.steps.dates import resolve_published
 from services.enrich.steps.entities import Entity, extract_entities
 from services.enrich.steps.extract import ExtractedArticle, ExtractionError, extract_articles
 from services.enrich.steps.language import detect_language
+from services.enrich.steps.quotes import extract_quotes
 from services.enrich.steps.stories import StoryAssignment, StoryIndex, StoryMember
 from services.enrich.steps.topics import topics_for
 
 log = logging.getLogger(__name__)
 
 # Bump on any change that alters the output for the same input; records carry it so replays can be targeted.
-ENRICHMENT_VERSION = "0.2.0"
+ENRICHMENT_VERSION = "0.3.0"
 
 PERSON_TYPES = frozenset({"PERSON"})
 ORGANIZATION_TYPES = frozenset({"ORG"})
@@ -164,6 +166,7 @@ def _build(
         topics=[
             Topic(code=t.code, label=t.label, score=round(t.score, 4)) for t in topics_for(article.title, article.body)
         ],
+        quotes=[QuoteModel(**asdict(quote)) for quote in extract_quotes(article.body, entities)],
         enrichment=Enrichment(version=ENRICHMENT_VERSION, model=model_name),
     )
 

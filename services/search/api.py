@@ -45,6 +45,13 @@ class HistogramBucket(BaseModel):
     count: int
 
 
+class MatchedQuote(BaseModel):
+    text: str | None
+    speaker: str | None
+    speaker_type: str | None
+    highlight: str | None
+
+
 class Hit(BaseModel):
     id: str
     story_id: str | None
@@ -56,6 +63,7 @@ class Hit(BaseModel):
     highlight: dict[str, list[str]]
     countries: list[str]
     language: str | None
+    quotes: list[MatchedQuote] = []
 
 
 class SearchPage(BaseModel):
@@ -116,6 +124,10 @@ def create_app(settings: SearchSettings, es: Elasticsearch) -> FastAPI:
         interval: Annotated[Interval, Query(description="Date histogram interval.")] = "month",
         sort: Annotated[Sort, Query()] = "relevance",
         cursor: Annotated[str | None, Query(description="The `next` of the previous page.")] = None,
+        speaker: Annotated[
+            str | None,
+            Query(description="Only articles quoting this speaker (canonical name); `q` then searches the quotes."),
+        ] = None,
     ) -> dict[str, Any]:
         try:
             page_cursor = Cursor.decode(cursor) if cursor else None
@@ -138,6 +150,7 @@ def create_app(settings: SearchSettings, es: Elasticsearch) -> FastAPI:
                 histogram=interval,
                 sort=sort,
                 cursor=page_cursor,
+                speaker=speaker or None,
             )
             response = es.search(**build_search_body(request))
         except UnknownFacet as exc:

@@ -28,6 +28,13 @@ FACET_FIELDS: dict[str, str] = {
     "agency": "source.agency",
     "language": "language",
 }
+# Facets over the quotations (nested documents): name -> the keyword field; counts are of articles.
+QUOTE_FACET_FIELDS: dict[str, str] = {"speakers": "quotes.speaker"}
+QUOTES_PATH = "quotes"
+QUOTE_TEXT_FIELD = "quotes.text"
+QUOTE_SPEAKER_FIELD = "quotes.speaker"
+# Quotations shown per hit when searching by speaker.
+QUOTES_PER_HIT = 3
 SEARCH_FIELDS = ["title^2", "body"]
 # Quoted phrases in a query string match the unstemmed sub-field: "talks" finds "talks", not "talk".
 QUOTE_FIELD_SUFFIX = ".exact"
@@ -88,32 +95,27 @@ class SearchRequest:
     histogram: Interval | None = None
     sort: Sort = "relevance"
     cursor: Cursor | None = None
+    speaker: str | None = None  # only articles quoting this speaker; the query text then searches the quotations
 
     def __post_init__(self) -> None:
+        known = {**FACET_FIELDS, **QUOTE_FACET_FIELDS}
         for name in (*self.facets, *(name for name, _ in self.filters)):
-            if name not in FACET_FIELDS:
-                raise UnknownFacet(f"unknown facet {name!r}; choose from {', '.join(FACET_FIELDS)}")
+            if name not in known:
+                raise UnknownFacet(f"unknown facet {name!r}; choose from {', '.join(known)}")
 
 
-def build_query(request: SearchRequest) -> dict[str, Any]:
-    """The ``bool`` query alone: text, facet filters and date range (what hits, facets and histogram share)."""
+def build_query(request: SearchRequest, *, inner_hits: bool = False) -> dict[str, Any]:
+    """The ``bool`` query alone: text, facet filters and date range (what hits, facets and histogram share).
+
+    With a speaker, the text must match within one quotation by that speaker (a ``nested`` query), and
+    ``inner_hits`` asks for the matching quotations with the hits.
+    """
     text = request.query.strip()
-    must: list[dict[str, Any]] = (
-        [
-            {
-                "query_string": {
-                    "query": text,
-                    "fields": SEARCH_FIELDS,
-                    "quote_field_suffix": QUOTE_FIELD_SUFFIX,
-                    "default_operator": "AND",
-                    "lenient": True,
-                }
-            }
-        ]
-        if text and text != "*"
-        else [{"match_all": {}}]
-    )
-    filters: list[dict[str, Any]] = [{"term": {FACET_FIELDS[name]: value}} for name, value in request.filters]
+    if request.speaker:
+        must = [_speaker_query(text, request.speaker, inner_hits=inner_hits)]
+    else:
+        must = [_text_query(text, SEARCH_FIELDS)]
+    filters: list[dict[str, Any]] = [_filter(name, value) for name, value in request.filters]
     if request.since or request.until:
         bounds = {}
         if request.since:
@@ -124,11 +126,59 @@ def build_query(request: SearchRequest) -> dict[str, Any]:
     return {"bool": {"must": must, "filter": filters}}
 
 
+def _text_query(text: str, fields: list[str]) -> dict[str, Any]:
+    if not text or text == "*":
+        return {"match_all": {}}
+    return {
+        "query_string": {
+            "query": text,
+            "fields": fields,
+            "quote_field_suffix": QUOTE_FIELD_SUFFIX,
+            "default_operator": "AND",
+            "lenient": True,
+        }
+    }
+
+
+def _speaker_query(text: str, speaker: str, *, inner_hits: bool) -> dict[str, Any]:
+    nested: dict[str, Any] = {
+        "path": QUOTES_PATH,
+        "query": {
+            "bool": {
+                "must": [_text_query(text, [QUOTE_TEXT_FIELD])],
+                "filter": [_speaker_term(speaker)],
+            }
+        },
+    }
+    if inner_hits:
+        nested["inner_hits"] = {
+            "size": QUOTES_PER_HIT,
+            "_source": ["quotes.text", "quotes.speaker", "quotes.speaker_type"],
+            "highlight": {
+                "pre_tags": ["<em>"],
+                "post_tags": ["</em>"],
+                "fields": {QUOTE_TEXT_FIELD: {"number_of_fragments": 0}},
+            },
+        }
+    return {"nested": nested}
+
+
+def _speaker_term(speaker: str) -> dict[str, Any]:
+    # Canonical names are what the speakers facet lists; case is forgiven ("lee jae-myung").
+    return {"term": {QUOTE_SPEAKER_FIELD: {"value": speaker, "case_insensitive": True}}}
+
+
+def _filter(name: str, value: str) -> dict[str, Any]:
+    if name in QUOTE_FACET_FIELDS:
+        return {"nested": {"path": QUOTES_PATH, "query": _speaker_term(value)}}
+    return {"term": {FACET_FIELDS[name]: value}}
+
+
 def build_search_body(request: SearchRequest) -> dict[str, Any]:
     """The body of an Elasticsearch ``_search`` call for the request (with ``pit`` when paging a cursor)."""
     newest_first = {DATE_FIELD: {"order": "desc", "missing": "_last"}}
     body: dict[str, Any] = {
-        "query": build_query(request),
+        "query": build_query(request, inner_hits=True),
         "size": request.size,
         "track_total_hits": True,
         "_source": ["id", "story_id", "title", "source", "published_at", "url", "topics", "countries", "language"],
@@ -153,9 +203,7 @@ def build_search_body(request: SearchRequest) -> dict[str, Any]:
         elif cursor.search_after is not None:
             body["search_after"] = list(cursor.search_after)
     if request.facets:
-        body.setdefault("aggs", {}).update(
-            {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}} for name in request.facets}
-        )
+        body.setdefault("aggs", {}).update({name: _facet_aggregation(name) for name in request.facets})
     if request.histogram:
         body.setdefault("aggs", {})["histogram"] = {
             "date_histogram": {"field": DATE_FIELD, "calendar_interval": request.histogram, "min_doc_count": 1}
@@ -163,8 +211,43 @@ def build_search_body(request: SearchRequest) -> dict[str, Any]:
     return body
 
 
+def _facet_aggregation(name: str) -> dict[str, Any]:
+    if name in QUOTE_FACET_FIELDS:
+        # Buckets count articles (reverse_nested), not quotations, like every other facet.
+        terms = {"field": QUOTE_FACET_FIELDS[name], "size": FACET_SIZE, "order": {"articles": "desc"}}
+        return {
+            "nested": {"path": QUOTES_PATH},
+            "aggs": {name: {"terms": terms, "aggs": {"articles": {"reverse_nested": {}}}}},
+        }
+    return {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}}
+
+
+def _facet_buckets(aggregations: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    if name in QUOTE_FACET_FIELDS:
+        buckets = aggregations.get(name, {}).get(name, {}).get("buckets", [])
+        return [{"value": b["key"], "count": b["articles"]["doc_count"]} for b in buckets]
+    return [{"value": b["key"], "count": b["doc_count"]} for b in aggregations.get(name, {}).get("buckets", [])]
+
+
+def _matched_quotes(hit: dict[str, Any]) -> list[dict[str, Any]]:
+    """The quotations a speaker search matched in this hit, with the matched words marked."""
+    inner = hit.get("inner_hits", {}).get(QUOTES_PATH, {}).get("hits", {}).get("hits", [])
+    return [
+        {
+            "text": quote["_source"].get("text"),
+            "speaker": quote["_source"].get("speaker"),
+            "speaker_type": quote["_source"].get("speaker_type"),
+            "highlight": (quote.get("highlight", {}).get(QUOTE_TEXT_FIELD) or [None])[0],
+        }
+        for quote in inner
+    ]
+
+
 def parse_search_response(response: dict[str, Any], facets: tuple[str, ...]) -> dict[str, Any]:
-    """The stable JSON contract: ``{"total", "hits": [...], "facets": {NAME: [{"value", "count"}]}}``."""
+    """The stable JSON contract: ``{"total", "hits": [...], "facets": {NAME: [{"value", "count"}]}}``.
+
+    Each hit's ``quotes`` are the quotations a speaker search matched (empty otherwise).
+    """
     hits = []
     for hit in response["hits"]["hits"]:
         source = hit.get("_source", {})
@@ -177,16 +260,14 @@ def parse_search_response(response: dict[str, Any], facets: tuple[str, ...]) -> 
                 "url": source.get("url"),
                 "score": hit.get("_score"),
                 "highlight": hit.get("highlight", {}),
+                "quotes": _matched_quotes(hit),
             }
         )
     aggregations = response.get("aggregations", {})
     return {
         "total": response["hits"]["total"]["value"],
         "hits": hits,
-        "facets": {
-            name: [{"value": b["key"], "count": b["doc_count"]} for b in aggregations.get(name, {}).get("buckets", [])]
-            for name in facets
-        },
+        "facets": {name: _facet_buckets(aggregations, name) for name in facets},
     }
 
 

@@ -10,6 +10,7 @@ from services.search.query import (
     InvalidCursor,
     SearchRequest,
     UnknownFacet,
+    build_query,
     build_search_body,
     parse_search_page,
     parse_search_response,
@@ -71,6 +72,7 @@ def test_response_is_turned_into_the_cli_contract() -> None:
         "url": None,
         "score": 1.5,
         "highlight": {"body": ["a <em>tariff</em>"]},
+        "quotes": [],
     }
     assert result["facets"] == {"countries": [{"value": "JP", "count": 1}]}
 
@@ -142,3 +144,91 @@ def test_page_gives_a_next_cursor_only_while_hits_remain() -> None:
 def test_collapsed_pages_stop_at_the_result_window() -> None:
     near_end = SearchRequest(query="x", size=10, cursor=Cursor("p", offset=MAX_RESULT_WINDOW - 10))
     assert parse_search_page(_page_response(10, 50_000), near_end)["next"] is None
+
+
+def test_speaker_search_matches_words_within_one_quotation_by_that_speaker() -> None:
+    body = build_search_body(
+        SearchRequest(query="meet frequently", speaker="Lee Jae-myung", filters=(("countries", "KR"),))
+    )
+    bool_query = body["query"]["bool"]
+    (nested,) = [clause["nested"] for clause in bool_query["must"]]
+    assert nested["path"] == "quotes"
+    inner = nested["query"]["bool"]
+    assert inner["must"][0]["query_string"]["query"] == "meet frequently"
+    assert inner["must"][0]["query_string"]["fields"] == ["quotes.text"]
+    assert inner["filter"] == [{"term": {"quotes.speaker": {"value": "Lee Jae-myung", "case_insensitive": True}}}]
+    assert nested["inner_hits"]["highlight"]["fields"] == {"quotes.text": {"number_of_fragments": 0}}
+    # Filters stay outside the quotation: they are about the article.
+    assert {"term": {"countries": "KR"}} in bool_query["filter"]
+    # Counting and aggregating need no inner hits.
+    assert (
+        "inner_hits" not in build_query(SearchRequest(query="x", speaker="Lee Jae-myung"))["bool"]["must"][0]["nested"]
+    )
+
+
+def test_speaker_alone_lists_every_article_quoting_them() -> None:
+    (clause,) = build_query(SearchRequest(query="*", speaker="Lee Jae-myung"))["bool"]["must"]
+    assert clause["nested"]["query"]["bool"]["must"] == [{"match_all": {}}]
+
+
+def test_without_a_speaker_the_text_searches_title_and_body() -> None:
+    (clause,) = build_query(SearchRequest(query="meet"))["bool"]["must"]
+    assert clause["query_string"]["fields"] == ["title^2", "body"]
+
+
+def test_speakers_facet_counts_articles_and_filters_within_quotations() -> None:
+    request = SearchRequest(query="*", facets=("speakers",), filters=(("speakers", "Shigeru Ishiba"),))
+    body = build_search_body(request)
+    speakers = body["aggs"]["speakers"]
+    assert speakers["nested"] == {"path": "quotes"}
+    assert speakers["aggs"]["speakers"]["terms"]["field"] == "quotes.speaker"
+    assert speakers["aggs"]["speakers"]["aggs"] == {"articles": {"reverse_nested": {}}}
+    assert {
+        "nested": {
+            "path": "quotes",
+            "query": {"term": {"quotes.speaker": {"value": "Shigeru Ishiba", "case_insensitive": True}}},
+        }
+    } in body["query"]["bool"]["filter"]
+    response = {
+        "hits": {"total": {"value": 0}, "hits": []},
+        "aggregations": {
+            "speakers": {
+                "doc_count": 5,
+                "speakers": {"buckets": [{"key": "Shigeru Ishiba", "doc_count": 3, "articles": {"doc_count": 2}}]},
+            }
+        },
+    }
+    assert parse_search_response(response, ("speakers",))["facets"] == {
+        "speakers": [{"value": "Shigeru Ishiba", "count": 2}]
+    }
+
+
+def test_matched_quotations_come_back_with_each_hit() -> None:
+    response = {
+        "hits": {
+            "total": {"value": 1},
+            "hits": [
+                {
+                    "_id": "b" * 32,
+                    "_score": 2.0,
+                    "_source": {"title": "T"},
+                    "inner_hits": {
+                        "quotes": {
+                            "hits": {
+                                "hits": [
+                                    {
+                                        "_source": {"text": "Let's meet", "speaker": "Lee", "speaker_type": "PERSON"},
+                                        "highlight": {"quotes.text": ["Let's <em>meet</em>"]},
+                                    }
+                                ]
+                            }
+                        }
+                    },
+                }
+            ],
+        }
+    }
+    (hit,) = parse_search_response(response, ())["hits"]
+    assert hit["quotes"] == [
+        {"text": "Let's meet", "speaker": "Lee", "speaker_type": "PERSON", "highlight": "Let's <em>meet</em>"}
+    ]
