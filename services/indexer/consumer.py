@@ -65,6 +65,8 @@ class BatchReport:
     indexed: int = 0
     dead_lettered: int = 0
     retries: int = 0
+    decode_s: float = 0.0
+    bulk_s: float = 0.0
 
 
 @dataclass
@@ -142,14 +144,14 @@ class Indexer:
                 )
                 records = [record for batch in polled.values() for record in batch]
                 self._record_lag()
-                if in_flight is not None and (records or in_flight[1].done()):
+                MESSAGES_IN.inc(len(records))
+                # Decoding this batch overlaps the previous batch's bulk; then that bulk is waited for and committed.
+                batch = self.prepare(records) if records else None
+                if in_flight is not None and (batch is not None or in_flight[1].done()):
                     self._finish(*in_flight)
                     in_flight = None
-                if not records:
-                    continue
-                MESSAGES_IN.inc(len(records))
-                batch = self.prepare(records)
-                in_flight = (batch, bulk_thread.submit(self.index, batch))
+                if batch is not None:
+                    in_flight = (batch, bulk_thread.submit(self.index, batch))
             if in_flight is not None:
                 self._finish(*in_flight)
         except Stopping:
@@ -203,6 +205,7 @@ class Indexer:
 
     def prepare(self, records: Sequence[ConsumerRecord]) -> Batch:
         """Decodes a polled batch into bulk actions; records that are not valid enriched articles go to the DLQ."""
+        started = time.monotonic()
         report = BatchReport()
         indexed_at = datetime.now(UTC)
         pending: list[Pending] = []
@@ -214,12 +217,14 @@ class Indexer:
                 report.dead_lettered += 1
                 continue
             pending.append(Pending(record, bulk_action(self._settings.index_prefix, article, indexed_at=indexed_at)))
+        report.decode_s = round(time.monotonic() - started, 3)
         return Batch(records=len(records), pending=pending, offsets=next_offsets(records), report=report)
 
     def index(self, batch: Batch) -> BatchReport:
         """Bulk-indexes a prepared batch, retrying with backoff; returns when every action is indexed or
         dead-lettered, or raises ``Stopping`` when shutdown is asked for while Elasticsearch refuses."""
         report, pending = batch.report, batch.pending
+        bulk_started = time.monotonic()
         backoff = 0.5
         while pending:
             self.last_loop_at = time.monotonic()
@@ -244,6 +249,7 @@ class Indexer:
                     raise Stopping
                 backoff = min(backoff * 2, self._settings.max_backoff_s)
         self._producer.flush(timeout=60)
+        report.bulk_s = round(time.monotonic() - bulk_started, 3)
         return report
 
     def _bulk(self, pending: list[Pending], report: BatchReport) -> list[Pending]:

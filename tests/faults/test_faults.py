@@ -276,3 +276,22 @@ def test_kafka_broker_restarted(private_pipeline: Pipeline, private_kafka: Priva
     assert final["dlq"] == 0, final["dlq_by_reason"]
     # rounds 2 and 3 were published only as far as the broker acknowledged them before going down
     assert final["accepted"] >= rounds * PER_ROUND and final["accepted"] == report.accepted
+
+
+def test_services_started_before_the_broker_wait_and_then_connect(
+    private_pipeline: Pipeline, private_kafka: PrivateKafka
+) -> None:
+    pipeline = private_pipeline
+    private_kafka.stop()
+    pipeline.start("enrich")
+    pipeline.start("indexer")
+    time.sleep(10)  # both are in their start-up wait (DATELINE_KAFKA_STARTUP_WAIT_S, 300 s by default)
+    for label, process in pipeline.processes:
+        assert process.poll() is None, f"{label} gave up while the broker was down: {pipeline.tail(label)}"
+    private_kafka.start()
+    print("\n  broker started 10 s after the services")
+    pipeline.ingest(pipeline.variants(1))
+    report = pipeline.wait_drained(PER_ROUND)
+    final = pipeline.audit()
+    assert final["lost"] == 0 and final["duplicated"] == 0 and final["dlq"] == 0
+    assert final["accepted"] == PER_ROUND == report.accepted
