@@ -293,5 +293,6 @@ def test_services_started_before_the_broker_wait_and_then_connect(
     pipeline.ingest(pipeline.variants(1))
     report = pipeline.wait_drained(PER_ROUND)
     final = pipeline.audit()
-    assert final["lost"] == 0 and final["duplicated"] == 0 and final["dlq"] == 0
+    assert final["lost"] == 0 and final["duplicated"] == 0
+    assert final["dlq"] == 0, final["dlq_by_reason"]
     assert final["accepted"] == PER_ROUND == report.accepted
