@@ -11,7 +11,7 @@ LOCAL := infra/local
 STACK_ENV := $(LOCAL)/.cache/run/stack.env
 SAMPLE_FEED := samples/feed
 
-.PHONY: help setup jars up down run test lint unit integration faults bench bench-backfill schemas quality soak-feeds clean
+.PHONY: help setup jars up down run test lint unit integration faults bench bench-backfill schemas quality quality-entities soak-feeds clean
 
 help:
 	@echo "make run    set up, start Kafka + Elasticsearch + services, stream the sample feed, search it (Ctrl-C stops)"
@@ -85,6 +85,10 @@ schemas: $(INSTALLED)
 
 quality: $(INSTALLED)
 	$(BIN)/python -m quality
+
+# Issue 4: entities, countries and topics against plain spaCy on quality/entities (exit 1 when a target is missed).
+quality-entities: $(INSTALLED)
+	$(BIN)/python -m quality.entities --timing
 
 # Not in CI: the ingest service polls generated feeds on loopback for SOAK_MINUTES, its memory sampled.
 SOAK_MINUTES ?= 10

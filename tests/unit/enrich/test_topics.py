@@ -69,3 +69,23 @@ def test_scores_are_ordered_in_range_and_parents_follow_children() -> None:
 @pytest.mark.parametrize("body", ["", "The weather was pleasant and the cat slept."])
 def test_no_topic_without_evidence(body: str) -> None:
     assert topics_for(None, body) == []
+
+
+def test_wildcard_keywords_start_with_three_letters() -> None:
+    # topics.py indexes "*" keywords by their first three letters.
+    for entry in lexicon_entries():
+        for keyword in entry["keywords"]:
+            first = keyword.split()[0]
+            assert "*" not in first[:3], f"{entry['code']}: {keyword!r}"
+
+
+def test_keywords_match_whole_words_phrases_and_endings() -> None:
+    body = "Tariffs rose. The trade  deal failed; subtrade quotas and the non-tariff barriers stayed. Trade, deal."
+    found = {t.code for t in topics_for(None, body)}
+    assert "medtop:20000373" in found
+    from services.enrich.steps.topics import _hits
+
+    hits = _hits(body)["medtop:20000373"]
+    assert "tariffs" in hits and "trade deal" in hits and "non-tariff" in hits
+    assert hits.count("trade deal") == 1 and "trade" in hits  # "Trade, deal": punctuation breaks the phrase
+    assert "subtrade" not in hits
