@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,13 +66,17 @@ class StoryAssignment:
 class _Original:
     id: str
     rank: tuple[int, datetime, int]
-    words: Counter[str]
+    body: bytes  # zlib-compressed: a third of the text's size, and its word counts are needed only on a match
+
+    @property
+    def words(self) -> Counter[str]:
+        return Counter(words_of(zlib.decompress(self.body).decode("utf-8")))
 
 
 @dataclass
 class _Seen:
     story_id: str
-    sample: frozenset[int]
+    sample: array[int]  # 4 bytes a hash, where a frozenset of ints costs ~60: the index holds tens of thousands
 
 
 def words_of(text: str) -> list[str]:
@@ -99,7 +104,8 @@ class StoryIndex:
         self.threshold = threshold
         self.sample_mod = sample_mod
         self._seen: OrderedDict[str, _Seen] = OrderedDict()
-        self._postings: dict[int, set[str]] = {}
+        # shingle hash -> the article holding it, or a set when several do (most hashes belong to one article)
+        self._postings: dict[int, str | set[str]] = {}
         self._originals: OrderedDict[str, _Original] = OrderedDict()
         self._arrivals = 0
 
@@ -118,7 +124,8 @@ class StoryIndex:
             self._arrivals += 1
             current = self._originals.get(story_id)
             if current is None or rank < current.rank:
-                self._originals[story_id] = _Original(id=member.id, rank=rank, words=Counter(words_of(member.body)))
+                body = zlib.compress(member.body.encode("utf-8"))
+                self._originals[story_id] = _Original(id=member.id, rank=rank, body=body)
             self._originals.move_to_end(story_id)
         while len(self._originals) > self.capacity:
             self._originals.popitem(last=False)
@@ -134,7 +141,7 @@ class StoryIndex:
             return known.story_id
         sample = shingle_sample(member.body, sample_mod=self.sample_mod)
         story_id = self._best_match(sample) or member.id
-        self._remember(member.id, _Seen(story_id=story_id, sample=sample))
+        self._remember(member.id, _Seen(story_id=story_id, sample=array("I", sorted(sample))))
         return story_id
 
     def _best_match(self, sample: frozenset[int]) -> str | None:
@@ -142,7 +149,11 @@ class StoryIndex:
             return None
         shared: Counter[str] = Counter()
         for value in sample:
-            shared.update(self._postings.get(value, ()))
+            holders = self._postings.get(value)
+            if isinstance(holders, str):
+                shared[holders] += 1
+            elif holders:
+                shared.update(holders)
         best: tuple[float, str] | None = None
         for other_id, count in shared.items():
             other = self._seen[other_id]
@@ -154,14 +165,25 @@ class StoryIndex:
     def _remember(self, article_id: str, seen: _Seen) -> None:
         self._seen[article_id] = seen
         for value in seen.sample:
-            self._postings.setdefault(value, set()).add(article_id)
+            holders = self._postings.get(value)
+            if holders is None:
+                self._postings[value] = article_id
+            elif isinstance(holders, str):
+                if holders != article_id:
+                    self._postings[value] = {holders, article_id}
+            else:
+                holders.add(article_id)
         while len(self._seen) > self.capacity:
             old_id, old = self._seen.popitem(last=False)
             for value in old.sample:
-                posting = self._postings.get(value)
-                if posting is not None:
-                    posting.discard(old_id)
-                    if not posting:
+                holders = self._postings.get(value)
+                if holders == old_id:
+                    del self._postings[value]
+                elif isinstance(holders, set):
+                    holders.discard(old_id)
+                    if len(holders) == 1:
+                        self._postings[value] = holders.pop()
+                    elif not holders:
                         del self._postings[value]
 
     @staticmethod
