@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import platform
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,9 @@ def versions(es_info: dict[str, Any]) -> dict[str, str]:
     found = {name: metadata.version(name) for name in packages}
     found["python"] = platform.python_version()
     found["elasticsearch-server"] = str(es_info.get("version", {}).get("number", "?"))
-    found["kafka-server"] = "3.9.1 (infra/local)"
+    pom = (Path(__file__).resolve().parents[1] / "infra" / "local" / "kafka" / "pom.xml").read_text(encoding="utf-8")
+    kafka = re.search(r"<kafka\.version>([^<]+)</kafka\.version>", pom)
+    found["kafka-server"] = f"{kafka.group(1) if kafka else '?'} (infra/local/kafka/pom.xml)"
     return found
 
 
