@@ -305,6 +305,52 @@ def dlq_replay(
     )
 
 
+@app.command()
+def replay(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be replayed; change nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Re-enrich every raw article kept on Kafka into a new index generation, then move the read alias to it."""
+    from services.common.elastic import generation_prefix, make_client
+    from services.common.kafka import make_producer
+    from services.common.logs import configure_logging
+    from services.enrich.nlp import load_nlp
+    from services.replay.runner import Replay
+    from services.replay.settings import ReplaySettings
+
+    settings = ReplaySettings()
+    configure_logging("WARNING", "text")
+    es = make_client(settings)
+    producer = make_producer(settings, client_id="dateline-replay")
+    with Progress(
+        TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False
+    ) as progress:
+        task = progress.add_task("replay", total=None)
+        runner = Replay(settings, es, producer, load_nlp(settings.spacy_model), lambda n: progress.advance(task, n))
+        report, consumer, ends = runner.plan()
+        progress.update(task, total=report.raw_records)
+        if dry_run:
+            consumer.close()
+            report.dry_run = True
+        else:
+            report = runner.run(report, consumer, ends)
+    producer.close(timeout=30)
+    if as_json:
+        _print_json(vars(report))
+        return
+    old = generation_prefix(settings.index_prefix, report.generation_from)
+    new = generation_prefix(settings.index_prefix, report.generation_to)
+    if dry_run:
+        out.print(f"would re-enrich {report.raw_records} raw records into {new}-* ({report.docs_before} documents now)")
+        return
+    out.print(
+        f"replayed {report.raw_records} raw records into {new}-*: {report.indexed} documents indexed, "
+        f"{report.dead_lettered} dead-lettered, {report.poison} poison skipped"
+    )
+    out.print(f"alias {settings.index_prefix}: {report.docs_before} documents before, {report.docs_after} now")
+    out.print(f"the old generation {old}-* is kept for rollback; delete its indices by name when satisfied")
+
+
 def main(argv: list[str] | None = None) -> None:
     app(args=argv)
 

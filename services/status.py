@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from services.common.elastic import make_client
+from services.common.elastic import current_generation, make_client
 from services.common.kafka import consumer_lag, end_offsets
 from services.common.settings import CommonSettings
 from services.enrich.settings import EnrichSettings
@@ -40,6 +40,7 @@ def collect_status() -> dict[str, Any]:
         report["elasticsearch"]["ok"] = health["status"] in ("green", "yellow")
         if client.indices.exists_alias(name=settings.index_prefix):
             report["index_docs"] = client.count(index=settings.index_prefix)["count"]
+            report["elasticsearch"]["generation"] = current_generation(client, settings.index_prefix)
         else:
             report["index_docs"] = 0
     except Exception as exc:

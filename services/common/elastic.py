@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +51,20 @@ def template_name(settings: CommonSettings) -> str:
     return f"{settings.index_prefix}-template"
 
 
+def generation_template(settings: CommonSettings, generation: int, *, aliased: bool) -> tuple[str, dict[str, Any]]:
+    """Name and body of the template of a replay's generation (``<prefix>-gN-*``).
+
+    It outranks the prefix's own template (only the highest-priority match applies), so a generation being built
+    gets the mapping but not the read alias; at the swap it is put again with the alias, so the months that
+    generation creates later are searchable too.
+    """
+    body = index_template(settings)
+    body["index_patterns"] = [f"{generation_prefix(settings.index_prefix, generation)}-*"]
+    body["priority"] = int(body.get("priority", 100)) + generation
+    body["template"]["aliases"] = {settings.index_prefix: {}} if aliased else {}
+    return f"{generation_prefix(settings.index_prefix, generation)}-template", body
+
+
 def install_template(client: Elasticsearch, settings: CommonSettings) -> bool:
     """Puts the index template unless the same version is already there; returns True when it wrote it."""
     body = index_template(settings)
@@ -59,6 +74,15 @@ def install_template(client: Elasticsearch, settings: CommonSettings) -> bool:
         if current.get("version") == body["version"]:
             return False
     client.indices.put_index_template(name=name, **body)
+    # The templates of replayed generations carry the same mapping (and keep their alias, or lack of one).
+    found = client.options(ignore_status=404).indices.get_index_template(name=f"{settings.index_prefix}-g*-template")
+    for entry in found.body.get("index_templates", []) if found.meta.status == 200 else []:
+        generation = generation_of(entry["name"].removesuffix("-template") + "-0000.00", settings.index_prefix)
+        if generation:
+            aliased = bool(entry["index_template"].get("template", {}).get("aliases"))
+            client.indices.put_index_template(
+                name=entry["name"], **generation_template(settings, generation, aliased=aliased)[1]
+            )
     # Existing monthly indices get the new version's mapping too when it only adds fields, so their new
     # documents are not refused by the strict mapping. An index that cannot take it is reported here and its
     # documents go to the DLQ until it is replayed into a new index (README, Index lifecycle).
@@ -71,6 +95,33 @@ def install_template(client: Elasticsearch, settings: CommonSettings) -> bool:
     return True
 
 
-def index_name(prefix: str, moment: datetime) -> str:
-    """The monthly index an article belongs to: same article, same index, so re-delivery stays idempotent."""
-    return f"{prefix}-{moment:%Y.%m}"
+def index_name(prefix: str, moment: datetime, generation: int = 0) -> str:
+    """The monthly index an article belongs to: same article, same index within a generation, so re-delivery
+    stays idempotent. A replay writes a new generation (``dateline replay``)."""
+    return f"{generation_prefix(prefix, generation)}-{moment:%Y.%m}"
+
+
+_GENERATION = re.compile(r"^g(\d+)-\d{4}\.\d{2}$")
+
+
+def generation_prefix(prefix: str, generation: int) -> str:
+    """Index-name prefix of a generation: ``<prefix>`` for 0 (the names before any replay), else ``<prefix>-gN``."""
+    return prefix if generation == 0 else f"{prefix}-g{generation}"
+
+
+def generation_of(index: str, prefix: str) -> int | None:
+    """The generation of one of the prefix's monthly indices (``<prefix>-YYYY.MM`` is 0), or None for other names."""
+    if not index.startswith(f"{prefix}-"):
+        return None
+    rest = index[len(prefix) + 1 :]
+    if re.fullmatch(r"\d{4}\.\d{2}", rest):
+        return 0
+    match = _GENERATION.match(rest)
+    return int(match.group(1)) if match else None
+
+
+def current_generation(client: Elasticsearch, prefix: str) -> int:
+    """The generation the read alias points to: the one search sees and the indexer writes. 0 without an alias."""
+    found = client.options(ignore_status=404).indices.get_alias(name=prefix)
+    generations = {generation_of(index, prefix) for index in (found.body if found.meta.status == 200 else {})}
+    return max((g for g in generations if g is not None), default=0)

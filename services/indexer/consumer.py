@@ -32,6 +32,7 @@ from kafka.errors import CommitFailedError
 from prometheus_client import Counter, Gauge, Histogram
 
 from schemas import ArticleEnriched, ArticleRejected, InvalidMessage, decode, encode
+from services.common.elastic import current_generation
 from services.indexer.documents import bulk_action
 from services.indexer.settings import IndexerSettings
 
@@ -101,6 +102,28 @@ def is_transient_api_error(exc: ApiError) -> bool:
     return status == 429 or status >= 500
 
 
+class GenerationWatch:
+    """The index generation to write: the read alias's, asked again every ``check_s`` (a replay swaps it)."""
+
+    def __init__(self, es: Elasticsearch, prefix: str, check_s: float) -> None:
+        self._es, self._prefix, self._check_s = es, prefix, check_s
+        self._generation = 0
+        self._checked_at = float("-inf")
+
+    def current(self) -> int:
+        if time.monotonic() - self._checked_at >= self._check_s:
+            try:
+                generation = current_generation(self._es, self._prefix)
+            except (ApiError, ConnectionLevelError, ESTransportError) as exc:  # keep the last known one
+                log.warning("could not read the index generation", extra={"error": str(exc)})
+            else:
+                if generation != self._generation:
+                    log.info("index generation changed", extra={"from": self._generation, "to": generation})
+                self._generation = generation
+            self._checked_at = time.monotonic()
+        return self._generation
+
+
 class Indexer:
     def __init__(
         self, settings: IndexerSettings, consumer: KafkaConsumer, producer: KafkaProducer, es: Elasticsearch
@@ -109,6 +132,7 @@ class Indexer:
         self._consumer = consumer
         self._producer = producer
         self._es = es
+        self._generation = GenerationWatch(es, settings.index_prefix, settings.generation_check_s)
         self.stop_requested = threading.Event()
         self.batches_done = 0
         self.last_loop_at = time.monotonic()
@@ -208,6 +232,7 @@ class Indexer:
         started = time.monotonic()
         report = BatchReport()
         indexed_at = datetime.now(UTC)
+        generation = self._generation.current()
         pending: list[Pending] = []
         for record in records:
             try:
@@ -216,7 +241,8 @@ class Indexer:
                 self._dead_letter(record, exc.reason, exc.detail)
                 report.dead_lettered += 1
                 continue
-            pending.append(Pending(record, bulk_action(self._settings.index_prefix, article, indexed_at=indexed_at)))
+            action = bulk_action(self._settings.index_prefix, article, indexed_at=indexed_at, generation=generation)
+            pending.append(Pending(record, action))
         report.decode_s = round(time.monotonic() - started, 3)
         return Batch(records=len(records), pending=pending, offsets=next_offsets(records), report=report)
 

@@ -24,15 +24,15 @@ def to_es_doc(article: ArticleEnriched, *, indexed_at: datetime) -> dict[str, An
     return document
 
 
-def target_index(prefix: str, article: ArticleEnriched) -> str:
+def target_index(prefix: str, article: ArticleEnriched, generation: int = 0) -> str:
     """Publication month, else delivery month: deterministic, so a re-delivered article overwrites itself."""
-    return index_name(prefix, article.published_at or article.received_at)
+    return index_name(prefix, article.published_at or article.received_at, generation)
 
 
-def bulk_action(prefix: str, article: ArticleEnriched, *, indexed_at: datetime) -> dict[str, Any]:
+def bulk_action(prefix: str, article: ArticleEnriched, *, indexed_at: datetime, generation: int = 0) -> dict[str, Any]:
     return {
         "_op_type": "index",
-        "_index": target_index(prefix, article),
+        "_index": target_index(prefix, article, generation),
         "_id": article.id,
         "_source": to_es_doc(article, indexed_at=indexed_at),
     }

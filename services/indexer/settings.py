@@ -12,6 +12,9 @@ class IndexerSettings(CommonSettings):
     batch_size: int = Field(default=500, ge=1, description="Most documents per bulk request.")
     poll_timeout_ms: int = Field(default=500, ge=10)
     max_backoff_s: float = Field(default=30.0, gt=0, description="Longest wait between retries when ES is down.")
+    generation_check_s: float = Field(
+        default=10.0, gt=0, description="How often the indexer asks which index generation the read alias points to."
+    )
     metrics_port: int = Field(default=0, ge=0, description="Port of /health and /metrics; 0 = no server.")
     metrics_host: str = Field(default="127.0.0.1", description="Address the /health and /metrics server binds.")
     fault_exit_after_bulk: int = Field(
