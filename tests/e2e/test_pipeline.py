@@ -29,6 +29,15 @@ def test_seeds_become_searchable_by_text_and_facet(pipeline, settings, seeds_dir
     persons = {bucket["value"] for bucket in everything["facets"]["persons"]}
     assert {"Lee Jae-myung", "Shigeru Ishiba", "Sergei Lavrov"} <= persons
     assert not {"Lee", "Sergey Lavrov", "Lee Jae Myung", "Ishiba"} & persons
+    topics = {bucket["value"] for bucket in search_json("*", "--facet", "topics", env=pipeline)["facets"]["topics"]}
+    politics, diplomacy, economy, trade = "medtop:11000000", "medtop:20000639", "medtop:04000000", "medtop:20000373"
+    assert {politics, diplomacy, economy, trade} <= topics
+
+    # Lee's words, found only as something Lee said
+    said = search_json("meet frequently", "--speaker", "Lee Jae-myung", env=pipeline)
+    assert said["total"] >= 1
+    assert any("meet frequently" in quote["text"] for hit in said["hits"] for quote in hit["quotes"])
+    assert search_json("meet frequently", "--speaker", "Shigeru Ishiba", env=pipeline)["total"] == 0
 
     tariff = search_json("tariff", "--facet", "countries", "--filter", "countries=JP", env=pipeline)
     assert tariff["total"] >= 1
