@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from elasticsearch import Elasticsearch
 from elasticsearch.helpers import bulk
@@ -36,3 +39,16 @@ def index_articles(es: Elasticsearch, settings: CommonSettings, articles: list[A
     indexed_at = datetime.now(UTC)
     bulk(es, (bulk_action(settings.index_prefix, article, indexed_at=indexed_at) for article in articles))
     es.indices.refresh(index=settings.index_prefix)
+
+
+def cli_search(isolated_env: dict[str, str], *args: str) -> dict[str, Any]:
+    """``dateline search ... --json`` on the test's prefix, parsed."""
+    result = subprocess.run(
+        [DATELINE, "search", *args, "--json"],
+        env={**os.environ, **isolated_env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)

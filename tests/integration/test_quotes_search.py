@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
-import os
-import subprocess
-from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -17,7 +13,7 @@ from services.common.elastic import index_template, install_template
 from services.common.settings import CommonSettings
 from services.search.api import create_app
 from services.search.settings import SearchSettings
-from tests.search_corpus import DATELINE, SEEDS, enriched_corpus, index_articles
+from tests.search_corpus import SEEDS, cli_search, enriched_corpus, index_articles
 
 LEE = "Lee Jae-myung"
 
@@ -32,18 +28,6 @@ def corpus(settings: CommonSettings, es: Elasticsearch) -> tuple[ArticleEnriched
 @pytest.fixture
 def api(settings: CommonSettings, es: Elasticsearch) -> TestClient:
     return TestClient(create_app(SearchSettings(), es))
-
-
-def cli_search(isolated_env: dict[str, str], *args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [DATELINE, "search", *args, "--json"],
-        env={**os.environ, **isolated_env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(result.stdout)
 
 
 def quoting(corpus: tuple[ArticleEnriched, ...], speaker: str, words: str) -> set[str]:

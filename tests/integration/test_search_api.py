@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
-import os
-import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +19,7 @@ from services.indexer.documents import bulk_action
 from services.search.api import create_app
 from services.search.query import FACET_FIELDS, FACET_SIZE
 from services.search.settings import SearchSettings
-from tests.search_corpus import DATELINE, enriched_corpus, index_articles
+from tests.search_corpus import cli_search, enriched_corpus, index_articles
 
 
 @pytest.fixture
@@ -35,18 +32,6 @@ def corpus(settings: CommonSettings, es: Elasticsearch) -> tuple[ArticleEnriched
 @pytest.fixture
 def api(settings: CommonSettings, es: Elasticsearch) -> TestClient:
     return TestClient(create_app(SearchSettings(max_page_size=1000), es))
-
-
-def cli_search(isolated_env: dict[str, str], *args: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [DATELINE, "search", *args, "--json"],
-        env={**os.environ, **isolated_env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(result.stdout)
 
 
 def direct_facets(es: Elasticsearch, index: str, query: dict[str, Any]) -> dict[str, dict[str, int]]:
