@@ -127,3 +127,22 @@ def test_markup_in_articles_is_shown_as_text_and_never_runs(server: str, page: P
     expect(page.locator("#title")).to_contain_text("<script>")
     assert page.locator("#article script, #article img").count() == 0
     assert page.evaluate("window.__pwned") is None
+
+
+def test_words_said_by_a_speaker_show_the_quotation(server: str, page: Page) -> None:
+    page.goto(server)
+    page.fill("#q", "meet frequently")
+    page.fill("#speaker", "Lee Jae-myung")
+    page.click("#search-form button[type=submit]")
+    quote = page.locator("#results .hit .quote").first
+    expect(quote).to_contain_text("Lee Jae-myung")
+    expect(quote.locator("mark").first).to_be_visible()
+    assert "speaker=Lee+Jae-myung" in page.url
+    assert page.locator('.facet[data-facet="speakers"] .facet-value').count() >= 1
+
+    quote.locator("xpath=ancestor::li").locator("h3 a").click()
+    expect(page.locator("#quotes")).to_be_visible()
+    expect(page.locator("#quote-list")).to_contain_text("Lee Jae-myung")
+
+    page.goto(f"{server}?q=meet+frequently&speaker=Shigeru+Ishiba")
+    expect(page.locator("#total")).to_have_attribute("data-total", "0")

@@ -9,6 +9,7 @@ const FACETS = [
   ["organizations", "Organisations"],
   ["places", "Places"],
   ["topic_labels", "Topics"],
+  ["speakers", "Quoted"],
   ["source", "Sources"],
   ["agency", "Agencies"],
   ["language", "Languages"],
@@ -17,7 +18,7 @@ const FACET_LABELS = Object.fromEntries(FACETS);
 const PAGE_SIZE = 20;
 
 const $ = (id) => document.getElementById(id);
-const state = { q: "", filters: [], since: "", until: "", collapse: true, next: null };
+const state = { q: "", speaker: "", filters: [], since: "", until: "", collapse: true, next: null };
 
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
@@ -51,6 +52,7 @@ function readLocation() {
     const i = f.indexOf(":");
     return [f.slice(0, i), f.slice(i + 1)];
   }).filter(([name, value]) => name && value);
+  state.speaker = params.get("speaker") || "";
   state.since = params.get("since") || "";
   state.until = params.get("until") || "";
   state.collapse = params.get("collapse") !== "false";
@@ -60,6 +62,8 @@ function queryParams() {
   const params = new URLSearchParams();
   params.set("q", state.q.trim() || "*");
   for (const [name, value] of state.filters) params.append("filter", `${name}:${value}`);
+  // With a speaker, the query words must be inside one quotation by that speaker.
+  if (state.speaker.trim()) params.set("speaker", state.speaker.trim());
   if (state.since) params.set("since", state.since);
   if (state.until) params.set("until", state.until);
   if (!state.collapse) params.set("collapse", "false");
@@ -200,18 +204,22 @@ function renderHit(hit) {
     meta.append(el("a", { href: hit.url, rel: "noopener noreferrer", target: "_blank", text: "original" }));
   }
   const snippets = (hit.highlight.body || []).map((s) => el("p", { class: "snippet" }, ["… ", highlighted(s), " …"]));
-  return el("li", { class: "hit", dataset: { id: hit.id } }, [el("h3", {}, [link]), meta, ...snippets]);
+  const quotes = (hit.quotes || []).map((q) =>
+    el("blockquote", { class: "quote" }, ["“", highlighted(q.highlight || q.text), "” — ", q.speaker || "unattributed"]));
+  return el("li", { class: "hit", dataset: { id: hit.id } }, [el("h3", {}, [link]), meta, ...snippets, ...quotes]);
 }
 
 function init() {
   readLocation();
   $("q").value = state.q;
+  $("speaker").value = state.speaker;
   $("since").value = state.since;
   $("until").value = state.until;
   $("collapse").checked = state.collapse;
   $("search-form").addEventListener("submit", (event) => {
     event.preventDefault();
     state.q = $("q").value;
+    state.speaker = $("speaker").value;
     state.since = $("since").value;
     state.until = $("until").value;
     state.collapse = $("collapse").checked;

@@ -20,6 +20,13 @@ async function show() {
     p.textContent = paragraph;
     body.append(p);
   }
+  const quotes = article.quotes || [];
+  for (const quote of quotes) {
+    const item = document.createElement("li");
+    item.textContent = `“${quote.text}” — ${quote.speaker || "unattributed"}`;
+    document.getElementById("quote-list").append(item);
+  }
+  document.getElementById("quotes").hidden = quotes.length === 0;
   if (article.url && /^https?:\/\//.test(article.url)) {
     const original = document.getElementById("original");
     original.href = article.url;
