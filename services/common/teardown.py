@@ -10,12 +10,16 @@ from services.common.settings import CommonSettings
 
 
 def delete_indices(settings: CommonSettings) -> None:
-    """Deletes the prefix's monthly indices and its template (by name: wildcard deletes are refused)."""
+    """Deletes the prefix's monthly indices and its templates, replayed generations' too (by name: wildcard deletes
+    are refused)."""
     es = make_client(settings)
     indices = list(es.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True))
     if indices:
         es.indices.delete(index=",".join(indices))
     es.options(ignore_status=404).indices.delete_index_template(name=template_name(settings))
+    replayed = es.options(ignore_status=404).indices.get_index_template(name=f"{settings.index_prefix}-g*-template")
+    for entry in replayed.body.get("index_templates", []) if replayed.meta.status == 200 else []:
+        es.indices.delete_index_template(name=entry["name"])
 
 
 def delete_topics(settings: CommonSettings) -> None:
