@@ -80,13 +80,14 @@ class LiveLane:
             self.next_offsets[tp] = max(self.next_offsets.get(tp, 0), event.message.offset + 1)
 
     def waiting(self, highwaters: Mapping[Any, int | None], positions: Mapping[Any, int | None]) -> int:
-        """Live records on the broker that no live batch has taken yet (for partitions not yet seen, from the
-        consumer's position: fetched records are the live agent's within ``batch_within_s``)."""
+        """Live records on the broker that no live batch has taken yet. The consumer's fetch position counts too:
+        records already fetched are the live agent's within ``batch_within_s``, and after a rebalance hands a
+        partition back, the position is ahead of what this worker took from it before."""
         waiting = 0
         for tp, highwater in highwaters.items():
             if highwater is None:
                 continue
-            taken = self.next_offsets.get(tp, positions.get(tp) or 0)
+            taken = max(self.next_offsets.get(tp, 0), positions.get(tp) or 0)
             waiting += max(0, highwater - taken)
         return waiting
 
@@ -168,8 +169,7 @@ def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | N
     async def live_records_waiting() -> int:
         live_tps = [tp for tp in app.consumer.assignment() if tp.topic == settings.topic_raw]
         highwaters = {tp: app.consumer.highwater(tp) for tp in live_tps}
-        unseen = [tp for tp in live_tps if tp not in live.next_offsets]
-        positions = {tp: await app.consumer.position(tp) for tp in unseen}
+        positions = {tp: await app.consumer.position(tp) for tp in live_tps}
         return live.waiting(highwaters, positions)
 
     async def wait_for_spare_capacity() -> None:

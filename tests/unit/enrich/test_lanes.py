@@ -25,3 +25,9 @@ def test_partitions_no_live_batch_took_from_yet_use_the_consumer_position() -> N
     highwaters = {("articles.raw", 2): 30, ("articles.raw", 3): None}  # None: nothing fetched from 3 yet
     assert lane.waiting(highwaters, {("articles.raw", 2): 25}) == 5
     assert lane.waiting(highwaters, {("articles.raw", 2): 30}) == 0
+
+
+def test_a_partition_handed_back_after_a_rebalance_is_not_taken_for_waiting() -> None:
+    lane = LiveLane()
+    lane.took([_event(0, 99)])  # then partition 0 went to another worker, which took it to offset 200
+    assert lane.waiting({("articles.raw", 0): 200}, {("articles.raw", 0): 200}) == 0
