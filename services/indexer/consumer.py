@@ -28,7 +28,7 @@ from elasticsearch import TransportError as ESTransportError
 from elasticsearch.helpers import streaming_bulk
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import CommitFailedError
+from kafka.errors import KafkaError
 from prometheus_client import Counter, Gauge, Histogram
 
 from schemas import ArticleEnriched, ArticleRejected, InvalidMessage, decode, encode
@@ -204,10 +204,10 @@ class Indexer:
             os.kill(os.getpid(), signal.SIGKILL)
         try:
             self._consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in batch.offsets.items()})
-        except CommitFailedError as exc:
-            # The partitions moved to another indexer in a rebalance: it re-delivers the batch, which overwrites
-            # the same documents (same ids, same indices).
-            log.warning("commit refused after a rebalance; the batch will be re-delivered", extra={"error": str(exc)})
+        except KafkaError as exc:
+            # A rebalance moved the partitions, or the broker is away: whoever reads them next re-delivers the
+            # batch, which overwrites the same documents (same ids, same indices).
+            log.warning("commit failed; the batch will be re-delivered", extra={"error": str(exc)})
         BATCH_SECONDS.observe(time.monotonic() - batch.started)
         log.info("batch indexed", extra={"records": batch.records, **vars(report)})
 
