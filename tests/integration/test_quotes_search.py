@@ -13,16 +13,9 @@ from services.common.elastic import index_template, install_template
 from services.common.settings import CommonSettings
 from services.search.api import create_app
 from services.search.settings import SearchSettings
-from tests.search_corpus import SEEDS, cli_search, enriched_corpus, index_articles
+from tests.search_corpus import SEEDS, cli_search
 
 LEE = "Lee Jae-myung"
-
-
-@pytest.fixture
-def corpus(settings: CommonSettings, es: Elasticsearch) -> tuple[ArticleEnriched, ...]:
-    articles = enriched_corpus()
-    index_articles(es, settings, list(articles))
-    return articles
 
 
 @pytest.fixture

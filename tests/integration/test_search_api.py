@@ -12,21 +12,13 @@ from elasticsearch import Elasticsearch
 from elasticsearch.helpers import bulk
 from fastapi.testclient import TestClient
 
-from schemas import ArticleEnriched
 from services.common.elastic import index_template, install_template
 from services.common.settings import CommonSettings
 from services.indexer.documents import bulk_action
 from services.search.api import create_app
 from services.search.query import FACET_FIELDS, FACET_SIZE
 from services.search.settings import SearchSettings
-from tests.search_corpus import cli_search, enriched_corpus, index_articles
-
-
-@pytest.fixture
-def corpus(settings: CommonSettings, es: Elasticsearch) -> tuple[ArticleEnriched, ...]:
-    articles = enriched_corpus()
-    index_articles(es, settings, list(articles))
-    return articles
+from tests.search_corpus import cli_search, enriched_corpus
 
 
 @pytest.fixture
