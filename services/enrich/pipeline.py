@@ -86,25 +86,29 @@ def enrich_batch(
 
     assignments = iter(_assign_stories(extracted, failed, stories))
     bodies = [article.body for _, articles in extracted for article in articles]
-    docs = list(nlp.pipe(bodies, batch_size=batch_size))
     outcomes: list[EnrichOutcome] = []
-    start = 0
-    for position, (raw, articles) in enumerate(extracted):
-        raw_docs, start = docs[start : start + len(articles)], start + len(articles)
-        if position in failed:
-            outcomes.append(failed[position])
-            continue
-        raw_assignments = [next(assignments) for _ in articles]
-        try:
-            built = tuple(
-                _build(raw, article, doc, model_name, assignment)
-                for article, doc, assignment in zip(articles, raw_docs, raw_assignments, strict=True)
-            )
-        except Exception as exc:  # one bad article must not take the batch down with it
-            log.exception("enrichment failed", extra={"article_id": raw.id})
-            outcomes.append(EnrichOutcome(raw=raw, reason="enrich_failed", error=f"{type(exc).__name__}: {exc}"))
-            continue
-        outcomes.append(EnrichOutcome(raw=raw, articles=built))
+    # Strings and lexemes spaCy adds for this batch's words are freed when the zone closes: without it the
+    # vocabulary of a long-running worker grows with every new name and number it ever sees. Nothing built
+    # below keeps a spaCy object, only Python strings and numbers.
+    with nlp.memory_zone():
+        docs = list(nlp.pipe(bodies, batch_size=batch_size))
+        start = 0
+        for position, (raw, articles) in enumerate(extracted):
+            raw_docs, start = docs[start : start + len(articles)], start + len(articles)
+            if position in failed:
+                outcomes.append(failed[position])
+                continue
+            raw_assignments = [next(assignments) for _ in articles]
+            try:
+                built = tuple(
+                    _build(raw, article, doc, model_name, assignment)
+                    for article, doc, assignment in zip(articles, raw_docs, raw_assignments, strict=True)
+                )
+            except Exception as exc:  # one bad article must not take the batch down with it
+                log.exception("enrichment failed", extra={"article_id": raw.id})
+                outcomes.append(EnrichOutcome(raw=raw, reason="enrich_failed", error=f"{type(exc).__name__}: {exc}"))
+                continue
+            outcomes.append(EnrichOutcome(raw=raw, articles=built))
     return outcomes
 
 
