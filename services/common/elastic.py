@@ -77,7 +77,7 @@ def install_template(client: Elasticsearch, settings: CommonSettings) -> bool:
     # The templates of replayed generations carry the same mapping (and keep their alias, or lack of one).
     found = client.options(ignore_status=404).indices.get_index_template(name=f"{settings.index_prefix}-g*-template")
     for entry in found.body.get("index_templates", []) if found.meta.status == 200 else []:
-        generation = generation_of(entry["name"].removesuffix("-template") + "-0000.00", settings.index_prefix)
+        generation = _template_generation(entry["name"], settings.index_prefix)
         if generation:
             aliased = bool(entry["index_template"].get("template", {}).get("aliases"))
             client.indices.put_index_template(
@@ -120,8 +120,19 @@ def generation_of(index: str, prefix: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _template_generation(name: str, prefix: str) -> int | None:
+    """The generation of a template named by ``generation_template`` (``<prefix>-gN-template``)."""
+    match = re.fullmatch(rf"{re.escape(prefix)}-g(\d+)-template", name)
+    return int(match.group(1)) if match else None
+
+
+def aliased_indices(client: Elasticsearch, alias: str) -> list[str]:
+    """The indices an alias points to; none when the alias does not exist yet."""
+    found = client.options(ignore_status=404).indices.get_alias(name=alias)
+    return list(found.body) if found.meta.status == 200 else []
+
+
 def current_generation(client: Elasticsearch, prefix: str) -> int:
     """The generation the read alias points to: the one search sees and the indexer writes. 0 without an alias."""
-    found = client.options(ignore_status=404).indices.get_alias(name=prefix)
-    generations = {generation_of(index, prefix) for index in (found.body if found.meta.status == 200 else {})}
+    generations = {generation_of(index, prefix) for index in aliased_indices(client, prefix)}
     return max((g for g in generations if g is not None), default=0)

@@ -25,6 +25,7 @@ from spacy.language import Language
 
 from schemas import ArticleIngested, ArticleRejected, InvalidMessage, decode, encode
 from services.common.elastic import (
+    aliased_indices,
     current_generation,
     generation_of,
     generation_prefix,
@@ -101,7 +102,7 @@ class Replay:
         self._read(consumer, ends, report)
 
         new_indices = list(self._es.indices.get(index=f"{generation_prefix(prefix, target)}-*", allow_no_indices=True))
-        aliased = self._aliased()
+        aliased = aliased_indices(self._es, prefix)
         self._es.indices.put_index_template(name=name, **generation_template(self._settings, target, aliased=True)[1])
         self._es.indices.update_aliases(actions=swap_actions(prefix, aliased, new_indices))
         log.info("read alias moved", extra={"alias": prefix, "generation": target})
@@ -112,12 +113,12 @@ class Replay:
         self._read(consumer, consumer.end_offsets(list(ends)), report)
         # A month the old generation opened between the swap and the indexer's next check has the alias from the
         # prefix's template; its articles were just replayed, so it leaves the alias.
-        stray = [index for index in self._aliased() if generation_of(index, prefix) != target]
+        stray = [index for index in aliased_indices(self._es, prefix) if generation_of(index, prefix) != target]
         if stray:
             self._es.indices.update_aliases(actions=[{"remove": {"index": i, "alias": prefix}} for i in stray])
         self._es.indices.refresh(index=prefix)
         report.docs_after = self._count()
-        report.new_indices = sorted(self._aliased())
+        report.new_indices = sorted(aliased_indices(self._es, prefix))
         consumer.close()
         self._producer.flush(timeout=60)
         return report
@@ -147,7 +148,7 @@ class Replay:
             batch_size=self._settings.batch_size,
             stories=self._stories,
         )
-        indexed_at = datetime.now(UTC)
+        indexed_at, prefix = datetime.now(UTC), self._settings.index_prefix
         actions: list[dict[str, Any]] = []
         sources: dict[str, ConsumerRecord] = {}
         for outcome, (raw, record) in zip(outcomes, decoded, strict=True):
@@ -155,9 +156,7 @@ class Replay:
                 self._dead_letter(record, "enrich", outcome.reason, outcome.error or outcome.reason, raw.id)
                 report.dead_lettered += 1
             for article in outcome.articles:
-                prefix = self._settings.index_prefix
-                action = bulk_action(prefix, article, indexed_at=indexed_at, generation=report.generation_to)
-                actions.append(action)
+                actions.append(bulk_action(prefix, article, indexed_at=indexed_at, generation=report.generation_to))
                 sources[article.id] = record
         for index in {action["_index"] for action in actions} - self._created:
             self._es.options(ignore_status=400).indices.create(index=index)  # 400: it exists already
@@ -186,10 +185,6 @@ class Replay:
             original=(record.value or b"").decode("utf-8", errors="replace"),
         )
         self._producer.send(self._settings.topic_dlq, key=article_id.encode(), value=encode(rejected))
-
-    def _aliased(self) -> list[str]:
-        found = self._es.options(ignore_status=404).indices.get_alias(name=self._settings.index_prefix)
-        return list(found.body) if found.meta.status == 200 else []
 
     def _count(self) -> int:
         found = self._es.options(ignore_status=404).count(index=self._settings.index_prefix)

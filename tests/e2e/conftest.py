@@ -59,3 +59,10 @@ def wait_until_drained(settings: CommonSettings, env: dict[str, str], min_docs: 
     while any(consumer_lag(settings, groups).values()):
         assert time.monotonic() < deadline, f"consumers still lagging: {consumer_lag(settings, groups)}"
         time.sleep(0.5)
+
+
+def ingest_article(env: dict[str, str], directory: Path, title: str, body: str) -> None:
+    """Writes one plain-text article (title line, blank line, body) and publishes it with ``dateline ingest``."""
+    path = directory / "live.txt"
+    path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    dateline("ingest", str(path), env=env)

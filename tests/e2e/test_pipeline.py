@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.conftest import dateline, search_json, wait_until_drained
+from tests.e2e.conftest import dateline, ingest_article, search_json, wait_until_drained
 
 SEED_ARTICLES = 8  # seed 000 carries four articles, the other four seeds one each
 
@@ -85,13 +85,13 @@ def test_a_backfill_is_enriched_in_its_own_lane_next_to_live_articles(pipeline, 
     archived = len([p for p in archive.iterdir() if p.suffix in {".txt", ".html", ".json"}])
     backfilled = dateline("ingest", "--backfill", str(archive), env=pipeline)
     assert f"published {archived}," in backfilled.stdout
-    live = tmp_path / "live.txt"
-    live.write_text(
-        "Harbour pilots end strike in Rotterdam\n\nROTTERDAM (Dateline) - Harbour pilots in Rotterdam ended a "
-        "two-day strike on Tuesday after the port authority agreed to review their rosters, the union said.\n",
-        encoding="utf-8",
+    ingest_article(
+        pipeline,
+        tmp_path,
+        "Harbour pilots end strike in Rotterdam",
+        "ROTTERDAM (Dateline) - Harbour pilots in Rotterdam ended a two-day strike on Tuesday after the port "
+        "authority agreed to review their rosters, the union said.",
     )
-    dateline("ingest", str(live), env=pipeline)
 
     wait_until_drained(settings, pipeline, archived + 1)
     status = json.loads(dateline("status", "--json", env=pipeline).stdout)

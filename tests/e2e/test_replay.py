@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.common.elastic import generation_of
-from tests.e2e.conftest import dateline, search_json, wait_until_drained
+from tests.e2e.conftest import dateline, ingest_article, search_json, wait_until_drained
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "feed"
 
@@ -43,13 +43,13 @@ def test_replay_builds_a_new_generation_and_the_live_indexer_follows(
     assert all(datetime.fromisoformat(hit["_source"]["indexed_at"]).timestamp() >= started - 1 for hit in replayed)
     assert all(hit["_index"].startswith(f"{prefix}-g1-") for hit in replayed)
 
-    live = tmp_path / "after.txt"
-    live.write_text(
-        "Dock workers in Antwerp vote to end strike\n\nANTWERP (Dateline) - Dock workers in Antwerp voted on "
-        "Wednesday to end a week-long strike after the port company raised its pay offer, their union said.\n",
-        encoding="utf-8",
+    ingest_article(
+        pipeline,
+        tmp_path,
+        "Dock workers in Antwerp vote to end strike",
+        "ANTWERP (Dateline) - Dock workers in Antwerp voted on Wednesday to end a week-long strike after "
+        "the port company raised its pay offer, their union said.",
     )
-    dateline("ingest", str(live), env=pipeline)
     wait_until_drained(settings, pipeline, 14)
     found = es.search(index=prefix, query={"match": {"body": "Antwerp"}})["hits"]["hits"]
     assert len(found) == 1 and found[0]["_index"].startswith(f"{prefix}-g1-")
