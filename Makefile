@@ -95,8 +95,8 @@ SOAK_MINUTES ?= 10
 soak-feeds: up
 	set -a; . $(STACK_ENV); set +a; $(BIN)/python -m infra.ingest.soak_feeds --minutes $(SOAK_MINUTES)
 
-# BENCH_ARTICLES: corpus size; each of the 3 runs takes a third of it (see BENCHMARKS.md for why not 2,000).
-BENCH_ARTICLES ?= 900
+# BENCH_ARTICLES: corpus size; each of the 3 runs takes a third of it (BENCHMARKS.md, How each figure is measured).
+BENCH_ARTICLES ?= 2000
 bench: setup
 	$(LOCAL)/with-stack.sh $(BIN)/python -m bench run --articles $(BENCH_ARTICLES) --runs 3 --docs-chart
 

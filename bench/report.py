@@ -33,6 +33,8 @@ FIGURES: tuple[tuple[str, str, str, str | None, float | None], ...] = (
     ("indexer_docs_per_s", "5. indexer", "docs/s", None, None),
     ("plain_bulk_docs_per_s", "   plain helpers.bulk", "docs/s", None, None),
     ("indexer_ratio", "   indexer / plain bulk", "ratio", ">=", 0.90),
+    ("parallel_bulk_docs_per_s", "   plain parallel_bulk (reference)", "docs/s", None, None),
+    ("indexer_parallel_ratio", "   indexer / parallel_bulk", "ratio", None, None),
     ("naive_articles_per_s", "6. naive baseline, end to end", "articles/s", None, None),
     ("speedup_vs_naive", "   speed-up over naive, 2 workers", "x", ">=", 3.5),
     ("speedup_vs_naive_one_worker", "   speed-up over naive, 1 worker", "x", None, None),

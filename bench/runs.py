@@ -7,6 +7,7 @@ publishing until the last output exists (a record on ``articles.enriched``, or a
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import logging
@@ -27,7 +28,7 @@ from typing import Any
 import orjson
 import psutil
 from elasticsearch import ApiError, Elasticsearch
-from elasticsearch.helpers import bulk
+from elasticsearch.helpers import bulk, parallel_bulk
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.corpus import CORPUS_ROOT, Corpus, generate
@@ -46,7 +47,7 @@ log = logging.getLogger(__name__)
 PYTHON = sys.executable
 DATELINE = str(Path(sys.executable).parent / "dateline")
 WARMUP_ARTICLES = 16
-INDEXER_DOCUMENTS = 3000  # six bulks of 500 after the first
+INDEXER_DOCUMENTS = 4000  # seven bulks of 500 after the first: long enough for a steady rate
 POLL_S = 0.05
 
 
@@ -170,14 +171,17 @@ class Service:
                 records.append(orjson.loads(line))
         return records
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+
+    def stop(self) -> None:
+        self.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         self._log.close()
 
 
@@ -189,6 +193,8 @@ def services(stage: Stage, memory: MemoryWatch, *specs: tuple[str, list[str]]) -
             started.append(Service(name, args, stage, memory))
         yield started
     finally:
+        for service in started:  # all at once: each takes a second or two to leave its group and close
+            service.terminate()
         for service in started:
             service.stop()
 
@@ -267,6 +273,29 @@ def enriched_records(stage: Stage) -> list[tuple[int, bytes]]:
 # --- scenarios ---------------------------------------------------------------------------------------------------
 
 
+def rates(articles: int, words: int, seconds: float) -> dict[str, float]:
+    """A throughput figure. Ratios between scenarios are taken on words/s: some run on a part of the run's slice,
+    and NER time follows words, not articles (on the same articles both ratios are the same)."""
+    return {
+        "articles": articles,
+        "words": words,
+        "seconds": seconds,
+        "articles_per_s": articles / seconds,
+        "words_per_s": words / seconds,
+    }
+
+
+def combined(*parts: dict[str, float]) -> dict[str, float]:
+    """One throughput figure over several measured parts: their articles and words over their summed time."""
+    return rates(
+        sum(int(p["articles"]) for p in parts), sum(int(p["words"]) for p in parts), sum(p["seconds"] for p in parts)
+    )
+
+
+def words_of(corpus: Corpus, start: int, stop: int) -> int:
+    return sum(article.words for article in corpus.articles[start:stop])
+
+
 def bodies_of(corpus: Corpus, start: int, stop: int) -> list[str]:
     """The article bodies NER sees, extracted outside the timing (the limit runs spaCy only)."""
     return [
@@ -276,16 +305,15 @@ def bodies_of(corpus: Corpus, start: int, stop: int) -> list[str]:
     ]
 
 
-def measure_limit(bodies: Sequence[str], model: str) -> dict[str, float]:
+def measure_limit(corpus: Corpus, start: int, stop: int, model: str) -> dict[str, float]:
     """Plain ``nlp.pipe`` with the worker's model and pipes, in this process, nothing else running."""
+    bodies = bodies_of(corpus, start, stop)
     nlp = load_nlp(model)
     list(nlp.pipe(bodies[:8]))
-    start = time.perf_counter()
+    began = time.perf_counter()
     for _ in nlp.pipe(bodies):
         pass
-    elapsed = time.perf_counter() - start
-    words = sum(len(body.split()) for body in bodies)
-    return {"articles_per_s": len(bodies) / elapsed, "words_per_s": words / elapsed, "seconds": elapsed}
+    return rates(stop - start, words_of(corpus, start, stop), time.perf_counter() - began)
 
 
 def warmup_dir(count: int = WARMUP_ARTICLES) -> list[Path]:
@@ -322,11 +350,17 @@ def measure_enrich(
         records = enriched_records(stage)
         last = max(ts for ts, _ in records) / 1000
         values = [value for ts, value in records if ts / 1000 >= t0]
-    return {"articles_per_s": n / (last - t0), "seconds": last - t0}, values
+    return rates(n, words_of(corpus, start, stop), last - t0), values
 
 
-def measure_e2e(corpus: Corpus, start: int, stop: int, memory: MemoryWatch, *, workers: int = 1) -> dict[str, float]:
-    """Ingest -> searchable: from the start of ``dateline ingest`` until a search counts every article."""
+def measure_e2e(
+    corpus: Corpus, start: int, stop: int, memory: MemoryWatch, *, workers: int = 1, freshness_s: float = 0.0
+) -> tuple[dict[str, float], dict[str, Any] | None]:
+    """Ingest -> searchable: from the start of ``dateline ingest`` until a search counts every article.
+
+    With ``freshness_s``, the same services then take a paced feed for that long at half the rate just measured
+    (``measure_freshness``), of the articles after the slice (the first ones for the last slice): new to them.
+    """
     n = stop - start
     specs = [*[ENRICH] * workers, INDEXER]
     with staged(f"e2e-{workers}") as stage, services(stage, memory, *specs) as running:
@@ -336,7 +370,29 @@ def measure_e2e(corpus: Corpus, start: int, stop: int, memory: MemoryWatch, *, w
         publisher = ingest(stage, memory, corpus.paths(start, stop))
         end = wait_for("searchable", lambda: searchable_count(es, stage) >= WARMUP_ARTICLES + n, running, 900)
         finish(publisher)
-    return {"articles_per_s": n / (end - t0), "seconds": end - t0}
+        e2e = rates(n, words_of(corpus, start, stop), end - t0)
+        if not freshness_s:
+            return e2e, None
+        rate = e2e["articles_per_s"] / 2
+        count = max(40, round(rate * freshness_s))
+        return e2e, _track_freshness(stage, memory, running, unseen_paths(corpus, start, stop, count), rate=rate)
+
+
+def unseen_paths(corpus: Corpus, start: int, stop: int, count: int) -> list[Path]:
+    """``count`` corpus articles outside ``start:stop`` (the ones after it, else before it); generated ones with
+    numbers past the corpus when it has too few (a one-run benchmark of a small corpus)."""
+    if stop + count <= len(corpus.articles):
+        return corpus.paths(stop, stop + count)
+    if start >= count:
+        return corpus.paths(start - count, start)
+    directory = CORPUS_ROOT / "unseen"
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for article in generate(count, start=len(corpus.articles)):
+        path = directory / article.name
+        path.write_text(article.text, encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def measure_naive(corpus: Corpus, start: int, stop: int, memory: MemoryWatch) -> dict[str, float]:
@@ -348,7 +404,7 @@ def measure_naive(corpus: Corpus, start: int, stop: int, memory: MemoryWatch) ->
         publisher = ingest(stage, memory, corpus.paths(start, stop))
         end = wait_for("searchable", lambda: searchable_count(es, stage) >= WARMUP_ARTICLES + n, running, 900)
         finish(publisher)
-    return {"articles_per_s": n / (end - t0), "seconds": end - t0}
+    return rates(n, words_of(corpus, start, stop), end - t0)
 
 
 def measure_freshness(
@@ -449,27 +505,39 @@ def enough_documents(documents: Sequence[bytes], count: int = INDEXER_DOCUMENTS)
 
 
 def measure_indexer(documents: Sequence[bytes], memory: MemoryWatch) -> dict[str, float]:
-    """The real indexer against a plain ``helpers.bulk`` loop over the same documents, each into a fresh index.
+    """The real indexer against a plain ``helpers.bulk`` loop over the same documents, each into a fresh index;
+    also, for reference, ``helpers.parallel_bulk`` with as many threads as the indexer sends requests at once.
 
     The indexer starts on a topic that already holds every document; its rate is the documents after its first
     batch over the time from the first to the last ``batch indexed`` log line (its start-up is not indexing).
     """
     documents = enough_documents(documents)
     with staged("indexer") as stage:
-        settings = IndexerSettings(
-            topic_prefix=stage.settings.topic_prefix, index_prefix=stage.settings.index_prefix + "-plain"
+        base = IndexerSettings(topic_prefix=stage.settings.topic_prefix, index_prefix=stage.settings.index_prefix)
+        actions = [bulk_action("", decode(doc, ArticleEnriched), indexed_at=_now()) for doc in documents]
+
+        def plain_loop(name: str, send: Any) -> float:
+            # Outside the indexer's "<prefix>-*" pattern, whose template may already be installed.
+            settings = base.model_copy(update={"index_prefix": f"bench-{stage.tag}-{name}"})
+            es = make_client(settings)
+            install_template(es, settings)
+            into = [{**action, "_index": settings.index_prefix + action["_index"]} for action in actions]
+            began = time.perf_counter()
+            send(es, into)
+            rate = len(into) / (time.perf_counter() - began)
+            for index in es.indices.get(index=f"{settings.index_prefix}-*"):
+                es.indices.delete(index=index)
+            es.indices.delete_index_template(name=template_name(settings))
+            return rate
+
+        plain_before = plain_loop("plain", lambda es, into: bulk(es, into, chunk_size=base.batch_size))
+        parallel = plain_loop(
+            "parallel",
+            lambda es, into: collections.deque(
+                parallel_bulk(es, into, chunk_size=base.batch_size, thread_count=base.bulk_concurrency), maxlen=0
+            ),
         )
-        es = make_client(settings)
-        install_template(es, settings)
-        actions = [
-            bulk_action(settings.index_prefix, decode(doc, ArticleEnriched), indexed_at=_now()) for doc in documents
-        ]
-        start = time.perf_counter()
-        bulk(es, actions, chunk_size=settings.batch_size)
-        plain = len(actions) / (time.perf_counter() - start)
-        for index in es.indices.get(index=f"{settings.index_prefix}-*"):
-            es.indices.delete(index=index)
-        es.indices.delete_index_template(name=template_name(settings))
+        settings = base
 
         producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, linger_ms=20, acks=1)
         for doc in documents:
@@ -493,7 +561,18 @@ def measure_indexer(documents: Sequence[bytes], memory: MemoryWatch) -> dict[str
         first, last = (datetime.fromisoformat(b["ts"]).timestamp() for b in (batches[0], batches[-1]))
         indexed = sum(b["records"] for b in batches[1:])
         rate = indexed / (last - first) if last > first else float("nan")
-    return {"docs_per_s": rate, "plain_docs_per_s": plain, "ratio": rate / plain, "batches": len(batches)}
+        # Plain bulk again after the indexer, averaged with the first: the ratio then spans the same minutes.
+        plain_after = plain_loop("plain-after", lambda es, into: bulk(es, into, chunk_size=base.batch_size))
+        plain = 2 / (1 / plain_before + 1 / plain_after)
+    return {
+        "docs_per_s": rate,
+        "plain_docs_per_s": plain,
+        "ratio": rate / plain,
+        "parallel_bulk_docs_per_s": parallel,
+        "parallel_ratio": rate / parallel,
+        "bulk_concurrency": base.bulk_concurrency,
+        "batches": len(batches),
+    }
 
 
 def _now() -> datetime:
@@ -514,7 +593,7 @@ def summary(values: Sequence[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": list(values)}  # type: ignore[dict-item]
 
 
-def enrich_in_process(corpus: Corpus, start: int, stop: int, model: str) -> float:
+def enrich_in_process(corpus: Corpus, start: int, stop: int, model: str) -> dict[str, float]:
     """``enrich_batch`` in this process (no broker): what the worker's pure work costs, for profiling."""
     from schemas import ArticleIngested, Origin, SourceHint
 
@@ -530,7 +609,7 @@ def enrich_in_process(corpus: Corpus, start: int, stop: int, model: str) -> floa
         )
         for n, item in enumerate(corpus.articles[start:stop])
     ]
-    t = time.perf_counter()
+    began = time.perf_counter()
     for i in range(0, len(raws), 32):
         enrich_batch(raws[i : i + 32], nlp, model_name=model, batch_size=32)
-    return len(raws) / (time.perf_counter() - t)
+    return rates(len(raws), words_of(corpus, start, stop), time.perf_counter() - began)

@@ -47,6 +47,7 @@ __all__ = [
     "SourceHint",
     "Topic",
     "decode",
+    "decode_with_object",
     "encode",
     "schema_document",
     "to_rfc3339",
@@ -71,6 +72,11 @@ def encode(message: BaseModel) -> bytes:
 
 def decode(payload: bytes | str, model: type[M]) -> M:
     """Parses and validates a Kafka payload; raises InvalidMessage with a DLQ reason code."""
+    return decode_with_object(payload, model)[0]
+
+
+def decode_with_object(payload: bytes | str, model: type[M]) -> tuple[M, dict[str, Any]]:
+    """``decode``, also returning the JSON object the message was validated from (the indexer stores it)."""
     try:
         data = orjson.loads(payload)
     except orjson.JSONDecodeError as exc:
@@ -78,7 +84,7 @@ def decode(payload: bytes | str, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise InvalidMessage("schema_mismatch", f"expected a JSON object, got {type(data).__name__}")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), data
     except ValidationError as exc:
         raise InvalidMessage("schema_mismatch", _short_errors(exc)) from exc
 

@@ -7,6 +7,10 @@ go to the DLQ; everything else (429, 5xx, Elasticsearch unreachable) is retried 
 Two batches are in hand at most: while Elasticsearch indexes one (in the "bulk" thread), the loop polls and decodes
 the next. A batch's offsets are committed, explicitly and by the loop's thread (the consumer is not thread-safe),
 only once its bulk has finished, so the pipelining changes the speed, not the guarantee.
+
+A large batch goes to Elasticsearch as ``bulk_concurrency`` requests at once, split by document id. Elasticsearch
+runs one bulk request for a shard on one write thread, so a single request leaves the other cores idle; splitting by
+id keeps every version of a document in one request, in order, and the next batch starts only after all of them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 import signal
 import threading
 import time
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,7 +36,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from prometheus_client import Counter, Gauge, Histogram
 
-from schemas import ArticleEnriched, ArticleRejected, InvalidMessage, decode, encode
+from schemas import ArticleEnriched, ArticleRejected, InvalidMessage, decode_with_object, encode
 from services.common.elastic import current_generation
 from services.indexer.documents import bulk_action
 from services.indexer.settings import IndexerSettings
@@ -51,14 +56,36 @@ CONSUMER_LAG = Gauge("dateline_indexer_consumer_lag", "Records behind the end of
 ES_AVAILABLE = Gauge("dateline_indexer_elasticsearch_available", "1 unless the last bulk pass failed to connect.")
 
 
+# A batch smaller than this per request goes as one request: splitting a few documents costs more than it saves.
+MIN_DOCUMENTS_PER_REQUEST = 50
+
+
 class Stopping(Exception):
     """Raised inside a retry wait when shutdown was asked for; the batch is left uncommitted."""
+
+
+class BulkPassFailed(Exception):
+    """A bulk pass that Elasticsearch did not finish: ``retry`` holds every action still to index, ``cause`` why."""
+
+    def __init__(self, retry: list[Pending], cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.retry = retry
+        self.cause = cause
 
 
 @dataclass(frozen=True)
 class Pending:
     record: ConsumerRecord
     action: dict[str, Any]
+
+
+@dataclass
+class RequestOutcome:
+    """What one bulk request did: counts, and the items Elasticsearch asks to send again."""
+
+    indexed: int = 0
+    dead_lettered: int = 0
+    retry: list[Pending] = field(default_factory=list)
 
 
 @dataclass
@@ -88,6 +115,18 @@ def next_offsets(records: Sequence[ConsumerRecord]) -> dict[TopicPartition, int]
         tp = TopicPartition(record.topic, record.partition)
         offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
     return offsets
+
+
+def split_by_id(pending: Sequence[Pending], parts: int) -> list[list[Pending]]:
+    """``pending`` in at most ``parts`` groups of about ``MIN_DOCUMENTS_PER_REQUEST`` or more; every action for one
+    document id falls in the same group, in the original order."""
+    count = max(1, min(parts, len(pending) // MIN_DOCUMENTS_PER_REQUEST))
+    if count == 1:
+        return [list(pending)] if pending else []
+    groups: list[list[Pending]] = [[] for _ in range(count)]
+    for item in pending:
+        groups[zlib.crc32(item.action["_id"].encode()) % count].append(item)
+    return [group for group in groups if group]
 
 
 def is_permanent(status: int) -> bool:
@@ -133,6 +172,7 @@ class Indexer:
         self._producer = producer
         self._es = es
         self._generation = GenerationWatch(es, settings.index_prefix, settings.generation_check_s)
+        self._requests = ThreadPoolExecutor(max_workers=settings.bulk_concurrency, thread_name_prefix="bulk-request")
         self.stop_requested = threading.Event()
         self.batches_done = 0
         self.last_loop_at = time.monotonic()
@@ -183,6 +223,7 @@ class Indexer:
         finally:
             self.running = False
             bulk_thread.shutdown(wait=True)
+            self._requests.shutdown(wait=True)
             self._consumer.close(autocommit=False)
             self._producer.close(timeout=30)
             log.info("indexer stopped", extra={"batches": self.batches_done})
@@ -236,12 +277,14 @@ class Indexer:
         pending: list[Pending] = []
         for record in records:
             try:
-                article = decode(record.value or b"", ArticleEnriched)
+                article, message = decode_with_object(record.value or b"", ArticleEnriched)
             except InvalidMessage as exc:
                 self._dead_letter(record, exc.reason, exc.detail)
                 report.dead_lettered += 1
                 continue
-            action = bulk_action(self._settings.index_prefix, article, indexed_at=indexed_at, generation=generation)
+            action = bulk_action(
+                self._settings.index_prefix, article, indexed_at=indexed_at, generation=generation, message=message
+            )
             pending.append(Pending(record, action))
         report.decode_s = round(time.monotonic() - started, 3)
         return Batch(records=len(records), pending=pending, offsets=next_offsets(records), report=report)
@@ -255,18 +298,20 @@ class Indexer:
         while pending:
             self.last_loop_at = time.monotonic()
             try:
-                pending = self._bulk(pending, report)
+                pending = self._bulk_pass(pending, report)
                 self.elasticsearch_ok = True
-            except (ConnectionLevelError, ESTransportError) as exc:
-                self.elasticsearch_ok = False
-                log.warning("elasticsearch unavailable; retrying", extra={"error": str(exc), "backoff_s": backoff})
-            except ApiError as exc:
-                if not is_transient_api_error(exc):
-                    raise
-                log.warning(
-                    "elasticsearch refused the bulk; retrying",
-                    extra={"status": exc.meta.status, "error": str(exc)[:300], "backoff_s": backoff},
-                )
+            except BulkPassFailed as failed:
+                pending, exc = failed.retry, failed.cause
+                if isinstance(exc, ApiError):
+                    if not is_transient_api_error(exc):
+                        raise exc from None
+                    log.warning(
+                        "elasticsearch refused the bulk; retrying",
+                        extra={"status": exc.meta.status, "error": str(exc)[:300], "backoff_s": backoff},
+                    )
+                else:
+                    self.elasticsearch_ok = False
+                    log.warning("elasticsearch unavailable; retrying", extra={"error": str(exc), "backoff_s": backoff})
             ES_AVAILABLE.set(1 if self.elasticsearch_ok else 0)
             if pending:
                 report.retries += 1
@@ -278,13 +323,34 @@ class Indexer:
         report.bulk_s = round(time.monotonic() - bulk_started, 3)
         return report
 
-    def _bulk(self, pending: list[Pending], report: BatchReport) -> list[Pending]:
-        """One bulk pass; returns the items to retry. Results are matched back by index and id, not position,
-        because streaming_bulk yields 429-retried items late."""
+    def _bulk_pass(self, pending: list[Pending], report: BatchReport) -> list[Pending]:
+        """Sends ``pending`` as concurrent requests (``split_by_id``) and returns the items to retry; raises
+        ``BulkPassFailed`` with them when a request failed as a whole (its items are all retried)."""
+        groups = split_by_id(pending, self._settings.bulk_concurrency)
+        results = [self._requests.submit(self._bulk, group) for group in groups]
+        retry: list[Pending] = []
+        cause: Exception | None = None
+        for group, result in zip(groups, results, strict=True):
+            try:
+                outcome = result.result()
+            except (ConnectionLevelError, ESTransportError, ApiError) as exc:
+                retry.extend(group)
+                cause = cause or exc
+                continue
+            retry.extend(outcome.retry)
+            report.indexed += outcome.indexed
+            report.dead_lettered += outcome.dead_lettered
+        if cause is not None:
+            raise BulkPassFailed(retry, cause)
+        return retry
+
+    def _bulk(self, pending: list[Pending]) -> RequestOutcome:
+        """One bulk request (split into chunks by streaming_bulk). Results are matched back by index and id, not
+        position, because streaming_bulk yields 429-retried items late."""
         by_key: dict[tuple[str, str], list[Pending]] = {}
         for item in pending:
             by_key.setdefault((item.action["_index"], item.action["_id"]), []).append(item)
-        retry: list[Pending] = []
+        outcome = RequestOutcome()
         results = streaming_bulk(
             self._es,
             [item.action for item in pending],
@@ -299,14 +365,14 @@ class Indexer:
             detail = next(iter(info.values()))
             item = by_key[(detail["_index"], detail["_id"])].pop()
             if ok:
-                report.indexed += 1
+                outcome.indexed += 1
                 INDEXED.inc()
             elif is_permanent(int(detail.get("status", 500))):
                 self._dead_letter(item.record, "es_rejected", str(detail.get("error")), article_id=item.action["_id"])
-                report.dead_lettered += 1
+                outcome.dead_lettered += 1
             else:
-                retry.append(item)
-        return retry
+                outcome.retry.append(item)
+        return outcome
 
     def _dead_letter(self, record: ConsumerRecord, reason: str, error: str, article_id: str | None = None) -> None:
         value = record.value or b""

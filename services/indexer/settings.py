@@ -10,6 +10,14 @@ class IndexerSettings(CommonSettings):
 
     group_id: str = Field(default="dateline-indexer", description="Kafka consumer group.")
     batch_size: int = Field(default=500, ge=1, description="Most documents per bulk request.")
+    bulk_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Bulk requests sent at once for one batch, split by document id (each needs at least 50 documents). "
+            "Elasticsearch indexes one request for a shard on one thread: set it to about the node's cores."
+        ),
+    )
     poll_timeout_ms: int = Field(default=500, ge=10)
     max_backoff_s: float = Field(default=30.0, gt=0, description="Longest wait between retries when ES is down.")
     generation_check_s: float = Field(

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from elasticsearch import Elasticsearch
 
 from schemas import ArticleEnriched, ArticleRejected, Enrichment, Origin, Source, decode, encode
 from services.common.kafka import consumer_lag, make_producer
 from services.indexer.bootstrap import bootstrap
+from services.indexer.consumer import MIN_DOCUMENTS_PER_REQUEST
 from services.indexer.settings import IndexerSettings
 from tests.kafka_helpers import read_topic
 
@@ -102,3 +105,23 @@ def test_only_the_bad_documents_of_a_batch_go_to_the_dlq(settings, es: Elasticse
     rejected = next(message for message in dead if message.reason == "es_rejected")
     assert rejected.article_id == conflicting.id
     assert rejected.source_topic == settings.topic_enriched
+
+
+def test_a_large_batch_sent_as_concurrent_requests_keeps_each_documents_last_version(
+    settings, es: Elasticsearch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="services.indexer.consumer")
+    indexer_settings = IndexerSettings(bulk_concurrency=2)
+    first = [_article(n) for n in range(300)]
+    # The second versions follow on the same partitions (same keys), so they can share a batch with the first.
+    second = [a.model_copy(update={"title": f"Revised story {n}"}) for n, a in enumerate(first[:100])]
+    _produce(settings, [(a.id.encode(), encode(a)) for a in [*first, *second]])
+    _run_indexer_until(es, indexer_settings, len(first))
+
+    es.indices.refresh(index=indexer_settings.index_prefix)
+    assert es.count(index=indexer_settings.index_prefix)["count"] == 300
+    revised = es.count(index=indexer_settings.index_prefix, query={"match_phrase": {"title": "Revised story"}})
+    assert revised["count"] == 100
+    assert consumer_lag(settings, [indexer_settings.group_id])[indexer_settings.group_id] == 0
+    batches = [getattr(r, "records", 0) for r in caplog.records if r.getMessage() == "batch indexed"]
+    assert max(batches) >= 2 * MIN_DOCUMENTS_PER_REQUEST  # at least one batch went as two requests

@@ -2,8 +2,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
-from schemas import ArticleEnriched, Enrichment, Entity, Mention, Origin, Source, Topic
+from schemas import (
+    ArticleEnriched,
+    Enrichment,
+    Entity,
+    Lineage,
+    Mention,
+    Origin,
+    Source,
+    Topic,
+    decode_with_object,
+    encode,
+)
 from services.common.settings import CommonSettings
 from services.indexer.consumer import is_permanent
 from services.indexer.documents import bulk_action, target_index, to_es_doc
@@ -83,3 +95,39 @@ def test_only_client_errors_other_than_429_are_permanent() -> None:
     assert is_permanent(409)
     assert not is_permanent(429)
     assert not is_permanent(503)
+
+
+def _without_empty(value: Any) -> Any:
+    """A document as a search sees it: a null or empty field is the same as no field."""
+    if isinstance(value, dict):
+        return {k: _without_empty(v) for k, v in value.items() if v is not None and v != []}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
+def test_a_document_built_from_the_message_object_is_the_documents_built_from_the_model() -> None:
+    article = _article(datetime(2025, 6, 29, 12, 31, tzinfo=UTC)).model_copy(
+        update={"lineage": Lineage(original=False, original_id="c" * 32, added_words=4)}
+    )
+    decoded, message = decode_with_object(encode(article), ArticleEnriched)
+    assert to_es_doc(decoded, indexed_at=INDEXED_AT, message=message) == to_es_doc(article, indexed_at=INDEXED_AT)
+
+
+def test_a_message_that_leaves_out_defaults_or_writes_dates_its_own_way_makes_the_same_document() -> None:
+    article = _article(datetime(2025, 6, 29, 12, 31, tzinfo=UTC)).model_copy(
+        update={"lineage": Lineage(original=True), "title_derived": False, "url": None}
+    )
+    message = json.loads(encode(article))
+    for key in ("title_derived", "quotes", "url", "byline", "dateline", "schema", "schema_version", "event_id"):
+        message.pop(key, None)
+    message["lineage"] = {"original": "true"}  # lax booleans pass validation; Elasticsearch would refuse "yes"
+    message["published_at"] = "2025-06-29T14:31:00+02:00"
+    message["received_at"] = 1754215200  # 2025-08-03T10:00:00Z as a Unix time
+    decoded, parsed = decode_with_object(json.dumps(message), ArticleEnriched)
+    from_message = to_es_doc(decoded, indexed_at=INDEXED_AT, message=parsed)
+    assert from_message["published_at"] == "2025-06-29T12:31:00Z"
+    assert from_message["ingested_at"] == "2025-08-03T10:00:00Z"
+    assert from_message["lineage"] == {"original": True, "original_id": None, "added_words": 0, "cut_words": 0}
+    assert from_message["title_derived"] is False
+    assert _without_empty(from_message) == _without_empty(to_es_doc(article, indexed_at=INDEXED_AT))
