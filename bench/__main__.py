@@ -232,7 +232,7 @@ def main() -> None:
     bench.add_argument("--runs", type=int, default=3)
     bench.add_argument("--freshness-s", type=float, default=10.0, help="Seconds of paced ingest per freshness run.")
     bench.add_argument("--enrich-batch-fraction", type=int, default=8, help="enrich_batch runs 1/N of each slice.")
-    bench.add_argument("--two-workers-fraction", type=int, default=4, help="Two workers run 1/N of each slice.")
+    bench.add_argument("--two-workers-fraction", type=int, default=2, help="Two workers run 1/N of each slice.")
     bench.add_argument("--naive-fraction", type=int, default=12, help="The naive baseline runs 1/N of each slice.")
     bench.add_argument("--docs-chart", action="store_true", help="Also copy the chart to docs/bench.png.")
     soaking = sub.add_parser("soak", help="The memory soak (make soak).")
