@@ -316,15 +316,20 @@ def measure_limit(corpus: Corpus, start: int, stop: int, model: str) -> dict[str
     return rates(stop - start, words_of(corpus, start, stop), time.perf_counter() - began)
 
 
-def warmup_dir(count: int = WARMUP_ARTICLES) -> list[Path]:
-    directory = CORPUS_ROOT / "warmup"
+def generated_files(name: str, count: int, *, seed: int = 7, start: int = 0) -> list[Path]:
+    """``count`` generated articles written to ``CORPUS_ROOT/name``, numbered from ``start``."""
+    directory = CORPUS_ROOT / name
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for article in generate(count, seed=99, start=900_000):
+    for article in generate(count, seed=seed, start=start):
         path = directory / article.name
         path.write_text(article.text, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def warmup_dir(count: int = WARMUP_ARTICLES) -> list[Path]:
+    return generated_files("warmup", count, seed=99, start=900_000)
 
 
 def _warm(stage: Stage, memory: MemoryWatch, running: Sequence[Service], *, searchable: bool) -> None:
@@ -359,7 +364,7 @@ def measure_e2e(
     """Ingest -> searchable: from the start of ``dateline ingest`` until a search counts every article.
 
     With ``freshness_s``, the same services then take a paced feed for that long at half the rate just measured
-    (``measure_freshness``), of the articles after the slice (the first ones for the last slice): new to them.
+    (as ``measure_freshness``), of articles they have not seen (``unseen_paths``).
     """
     n = stop - start
     specs = [*[ENRICH] * workers, INDEXER]
@@ -385,14 +390,7 @@ def unseen_paths(corpus: Corpus, start: int, stop: int, count: int) -> list[Path
         return corpus.paths(stop, stop + count)
     if start >= count:
         return corpus.paths(start - count, start)
-    directory = CORPUS_ROOT / "unseen"
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for article in generate(count, start=len(corpus.articles)):
-        path = directory / article.name
-        path.write_text(article.text, encoding="utf-8")
-        paths.append(path)
-    return paths
+    return generated_files("unseen", count, start=len(corpus.articles))
 
 
 def measure_naive(corpus: Corpus, start: int, stop: int, memory: MemoryWatch) -> dict[str, float]:
@@ -530,16 +528,18 @@ def measure_indexer(documents: Sequence[bytes], memory: MemoryWatch) -> dict[str
             es.indices.delete_index_template(name=template_name(settings))
             return rate
 
-        plain_before = plain_loop("plain", lambda es, into: bulk(es, into, chunk_size=base.batch_size))
+        def plain_bulk(es: Elasticsearch, into: list[dict[str, Any]]) -> None:
+            bulk(es, into, chunk_size=base.batch_size)
+
+        plain_before = plain_loop("plain", plain_bulk)
         parallel = plain_loop(
             "parallel",
             lambda es, into: collections.deque(
                 parallel_bulk(es, into, chunk_size=base.batch_size, thread_count=base.bulk_concurrency), maxlen=0
             ),
         )
-        settings = base
 
-        producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, linger_ms=20, acks=1)
+        producer = KafkaProducer(bootstrap_servers=base.kafka_bootstrap_servers, linger_ms=20, acks=1)
         for doc in documents:
             producer.send(stage.settings.topic_enriched, value=doc)
         producer.flush()
@@ -562,7 +562,7 @@ def measure_indexer(documents: Sequence[bytes], memory: MemoryWatch) -> dict[str
         indexed = sum(b["records"] for b in batches[1:])
         rate = indexed / (last - first) if last > first else float("nan")
         # Plain bulk again after the indexer, averaged with the first: the ratio then spans the same minutes.
-        plain_after = plain_loop("plain-after", lambda es, into: bulk(es, into, chunk_size=base.batch_size))
+        plain_after = plain_loop("plain-after", plain_bulk)
         plain = 2 / (1 / plain_before + 1 / plain_after)
     return {
         "docs_per_s": rate,
