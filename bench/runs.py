@@ -7,7 +7,6 @@ publishing until the last output exists (a record on ``articles.enriched``, or a
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import hashlib
 import logging
@@ -512,32 +511,34 @@ def measure_indexer(documents: Sequence[bytes], memory: MemoryWatch) -> dict[str
     documents = enough_documents(documents)
     with staged("indexer") as stage:
         base = IndexerSettings(topic_prefix=stage.settings.topic_prefix, index_prefix=stage.settings.index_prefix)
-        actions = [bulk_action("", decode(doc, ArticleEnriched), indexed_at=_now()) for doc in documents]
+        # Outside the indexer's "<prefix>-*" pattern, whose template may already be installed. Every plain loop
+        # starts from fresh indices: each deletes its own before the next one.
+        plain_settings = base.model_copy(update={"index_prefix": f"bench-{stage.tag}-plain"})
+        now = _now()
+        actions = [
+            bulk_action(plain_settings.index_prefix, decode(doc, ArticleEnriched), indexed_at=now) for doc in documents
+        ]
+        es = make_client(plain_settings)
 
-        def plain_loop(name: str, send: Any) -> float:
-            # Outside the indexer's "<prefix>-*" pattern, whose template may already be installed.
-            settings = base.model_copy(update={"index_prefix": f"bench-{stage.tag}-{name}"})
-            es = make_client(settings)
-            install_template(es, settings)
-            into = [{**action, "_index": settings.index_prefix + action["_index"]} for action in actions]
+        def plain_loop(send: Any) -> float:
+            install_template(es, plain_settings)
             began = time.perf_counter()
-            send(es, into)
-            rate = len(into) / (time.perf_counter() - began)
-            for index in es.indices.get(index=f"{settings.index_prefix}-*"):
+            send(es, actions)
+            rate = len(actions) / (time.perf_counter() - began)
+            for index in es.indices.get(index=f"{plain_settings.index_prefix}-*"):
                 es.indices.delete(index=index)
-            es.indices.delete_index_template(name=template_name(settings))
+            es.indices.delete_index_template(name=template_name(plain_settings))
             return rate
 
         def plain_bulk(es: Elasticsearch, into: list[dict[str, Any]]) -> None:
             bulk(es, into, chunk_size=base.batch_size)
 
-        plain_before = plain_loop("plain", plain_bulk)
-        parallel = plain_loop(
-            "parallel",
-            lambda es, into: collections.deque(
-                parallel_bulk(es, into, chunk_size=base.batch_size, thread_count=base.bulk_concurrency), maxlen=0
-            ),
-        )
+        def plain_parallel_bulk(es: Elasticsearch, into: list[dict[str, Any]]) -> None:
+            for _ in parallel_bulk(es, into, chunk_size=base.batch_size, thread_count=base.bulk_concurrency):
+                pass
+
+        plain_before = plain_loop(plain_bulk)
+        parallel = plain_loop(plain_parallel_bulk)
 
         producer = KafkaProducer(bootstrap_servers=base.kafka_bootstrap_servers, linger_ms=20, acks=1)
         for doc in documents:
@@ -562,7 +563,7 @@ def measure_indexer(documents: Sequence[bytes], memory: MemoryWatch) -> dict[str
         indexed = sum(b["records"] for b in batches[1:])
         rate = indexed / (last - first) if last > first else float("nan")
         # Plain bulk again after the indexer, averaged with the first: the ratio then spans the same minutes.
-        plain_after = plain_loop("plain-after", plain_bulk)
+        plain_after = plain_loop(plain_bulk)
         plain = 2 / (1 / plain_before + 1 / plain_after)
     return {
         "docs_per_s": rate,
