@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import spacy
 from spacy.language import Language
 from spacy.pipeline import SpanRuler
+from spacy.tokens import Doc
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GAZETTEER_PATH = DATA_DIR / "gazetteer.json"
@@ -68,3 +70,45 @@ def make_gazetteer(nlp: Language, name: str, patterns_path: str | None) -> SpanR
     )
     ruler.add_patterns(gazetteer_patterns(Path(patterns_path) if patterns_path else GAZETTEER_PATH))
     return ruler
+
+
+# spaCy refuses texts past ``nlp.max_length`` (1,000,000 characters); a long results dump goes through in pieces.
+NER_CHUNK_CHARS = 100_000
+
+
+def pipe_texts(
+    nlp: Language, texts: Sequence[str], *, batch_size: int, chunk_chars: int = NER_CHUNK_CHARS
+) -> Iterator[Doc]:
+    """``nlp.pipe`` over ``texts``, one ``Doc`` per text whatever its length; offsets are into the whole text.
+
+    A text longer than ``chunk_chars`` is cut after a paragraph (or line) break into pieces that each keep
+    their separator, run with the rest, and joined back with ``Doc.from_docs``: the joined text is the original.
+    """
+    pieces: list[str] = []
+    owners: list[int] = []
+    for position, text in enumerate(texts):
+        for piece in _chunks(text, chunk_chars):
+            pieces.append(piece)
+            owners.append(position)
+    docs = nlp.pipe(pieces, batch_size=batch_size)
+    pending: list[Doc] = []
+    for index, doc in enumerate(docs):
+        pending.append(doc)
+        if index + 1 == len(owners) or owners[index + 1] != owners[index]:
+            yield pending[0] if len(pending) == 1 else Doc.from_docs(pending, ensure_whitespace=False)
+            pending = []
+
+
+def _chunks(text: str, size: int) -> list[str]:
+    if len(text) <= size:
+        return [text]
+    chunks = []
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = next((at for at in (window.rfind("\n\n"), window.rfind("\n"), window.rfind(" ")) if at > 0), -1)
+        end = start + (cut + 1 if cut > 0 else size)
+        chunks.append(text[start:end])
+        start = end
+    chunks.append(text[start:])
+    return chunks

@@ -18,6 +18,7 @@ from spacy.tokens import Doc
 from schemas import ArticleEnriched, ArticleIngested, Enrichment, Lineage, Mention, Origin, Source, Topic
 from schemas import Entity as EntityModel
 from schemas import Quote as QuoteModel
+from services.enrich.nlp import pipe_texts
 from services.enrich.steps.countries import countries_for, country_pairs
 from services.enrich.steps.dates import resolve_published
 from services.enrich.steps.entities import Entity, extract_entities
@@ -91,7 +92,7 @@ def enrich_batch(
     # vocabulary of a long-running worker grows with every new name and number it ever sees. Nothing built
     # below keeps a spaCy object, only Python strings and numbers.
     with nlp.memory_zone():
-        docs = list(nlp.pipe(bodies, batch_size=batch_size))
+        docs = list(pipe_texts(nlp, bodies, batch_size=batch_size))
         start = 0
         for position, (raw, articles) in enumerate(extracted):
             raw_docs, start = docs[start : start + len(articles)], start + len(articles)

@@ -60,10 +60,38 @@ def _decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    western = data.decode("cp1252", errors="replace")
+    if _reads_as_western(western):
+        return western
     best = from_bytes(data[:1_000_000]).best()
     if best is None or best.encoding is None:
         raise Rejected("undecodable", "not UTF-8 and no other text encoding fits")
     return data.decode(best.encoding, errors="replace")
+
+
+_WESTERN_MARKS = frozenset("«»‹›–—‘’‚“”„…°€£¥§·×÷¡¿ªº")
+
+
+def _reads_as_western(text: str) -> bool:
+    """Windows-1252 / Latin-1, the usual encoding of a wire that is not UTF-8, read as such.
+
+    charset-normalizer guesses from statistics and, on a short German or French wire, can settle on a Korean or
+    Chinese codec. Western text decoded right has its accented letters inside words ("März", "hält"); bytes of a
+    multi-byte encoding decoded as 1252 come out as runs of symbols and accented letters with no ASCII beside them.
+    """
+    sample = text[:200_000]
+    foreign = [i for i, c in enumerate(sample) if ord(c) > 127]
+    if "\ufffd" in sample or not foreign:
+        return not foreign
+    if any(not (sample[i].isalpha() or sample[i] in _WESTERN_MARKS) for i in foreign):
+        return False
+    in_words = sum(
+        1
+        for i in foreign
+        if (i > 0 and sample[i - 1].isascii() and sample[i - 1].isalpha())
+        or (i + 1 < len(sample) and sample[i + 1].isascii() and sample[i + 1].isalpha())
+    )
+    return in_words >= 0.7 * len(foreign)
 
 
 def sniff_content_type(text: str, *, name: str = "") -> str:

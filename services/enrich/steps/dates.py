@@ -6,8 +6,10 @@ Precision says how much of the returned instant the source actually stated:
 - ``minute``: date and clock time without a zone; the time is read as UTC, which may be off by the source's offset;
 - ``day``: a date without a clock time; midnight UTC of that day is returned;
 - ``relative``: "27 minutes ago", "yesterday": resolved against the delivery time;
-- ``inferred_year``: day and month without a year; the year is the latest one that puts the date on or before
-  the delivery time.
+- ``inferred_year``: day and month without a year (a wire dateline's "Dec 1"), midnight UTC of that day; the year
+  is the latest one that puts the date no more than a day after the delivery time (the source's day may already
+  have begun east of UTC). A numeric "12/01" is read whichever way (month/day or day/month) lands nearer the
+  delivery time.
 
 Nothing else is guessed: an unparseable string gives ``(None, None)``.
 """
@@ -15,7 +17,7 @@ Nothing else is guessed: an unparseable string gives ``(None, None)``.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import dateparser
 
@@ -36,6 +38,9 @@ _BASIC_ISO = re.compile(r"^(\d{8}T\d{4}(?:\d{2})?)(Z|[+-]\d{4})?$")
 # "02/08/2025": day first, as everywhere but the United States; month first only beside a US time zone.
 _NUMERIC_DMY = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{4}\b")
 _US_ZONE = re.compile(r"\b(?:[ECMP][SD]T|AK[SD]T|HST)\b")
+_NUMERIC_MONTH_DAY = re.compile(r"^(\d{1,2})[/.](\d{1,2})\.?$")
+# How far after the delivery time a date without a year may fall.
+_AHEAD = timedelta(days=1)
 
 
 def resolve_published(text: str | None, delivered_at: datetime) -> tuple[datetime | None, str | None]:
@@ -58,15 +63,35 @@ def resolve_published(text: str | None, delivered_at: datetime) -> tuple[datetim
         parsed = _parse(cleaned, base)
         return (parsed, "relative") if parsed is not None else (None, None)
 
+    if not _YEAR.search(cleaned):
+        numeric = _NUMERIC_MONTH_DAY.match(cleaned)
+        # dateparser picks the year from RELATIVE_BASE with PREFER_DATES_FROM=past.
+        parsed = _nearest_month_day(numeric, base) if numeric else _parse(cleaned, base + _AHEAD)
+        if parsed is None:
+            return None, None
+        return datetime.combine(parsed.date(), time(), tzinfo=UTC), "inferred_year"
     parsed = _parse(cleaned, base, day_first=bool(_NUMERIC_DMY.match(cleaned)) and not _US_ZONE.search(cleaned))
     if parsed is None:
         return None, None
-    if not _YEAR.search(cleaned):
-        # dateparser already picked the year from RELATIVE_BASE with PREFER_DATES_FROM=past.
-        return parsed, "inferred_year"
     if not _CLOCK.search(cleaned):
         return datetime.combine(parsed.date(), time(), tzinfo=UTC), "day"
     return parsed, "exact" if _ZONE.search(cleaned) else "minute"
+
+
+def _nearest_month_day(numeric: re.Match[str], base: datetime) -> datetime | None:
+    """ "12/01" as December 1 or 12 January, whichever falls nearer before ``base`` (plus a day)."""
+    first, second = int(numeric[1]), int(numeric[2])
+    candidates = []
+    for month, day in {(first, second), (second, first)}:
+        for year in (base.year + 1, base.year, base.year - 1):
+            try:
+                candidate = datetime(year, month, day, tzinfo=UTC)
+            except ValueError:
+                break
+            if candidate <= base + _AHEAD:
+                candidates.append(candidate)
+                break
+    return min(candidates, key=lambda c: abs(base - c), default=None)
 
 
 def _parse_iso(text: str) -> tuple[datetime, str] | None:

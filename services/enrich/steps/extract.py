@@ -15,6 +15,7 @@ The patterns are data: extend the lists, not the code.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,18 @@ from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
+
+from services.enrich.steps.countries import has_article, is_place
+from services.enrich.steps.wire import (
+    Dateline,
+    is_furniture,
+    is_table_row,
+    logical_lines,
+    parse_dateline,
+    parse_dateline_line,
+    sign_off_agency,
+    title_case,
+)
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
@@ -151,11 +164,6 @@ _DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 _LEADING_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
-_DATELINE_LINE = re.compile(r"^[A-Z][A-Z.'\- ]{1,30}(?:, [A-Z][A-Za-z.' ]{1,30})?$")
-_INLINE_DATELINE = re.compile(
-    r"^(?P<city>[A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,3})(?:, [A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?"
-    r"\s*(?:\((?P<agency>[^)]{1,40})\))?\s*(?:-{1,2}|–|—)\s+"
-)
 _BYLINE = re.compile(r"^[Bb]y\s+(?P<name>[\w.'\-]+(?:\s+(?:[\w.'\-]+|&)){0,5}?)(?:,\s*(?P<rest>.{1,60}))?$")
 _PHOTO_CREDIT = re.compile(r"^(?:file )?(?:photo|image|picture|photograph)\s*:\s*(?P<credit>.+)$", re.IGNORECASE)
 _COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyrights?\s*(?:\(c\)|©)?)\s*(?P<holder>.*?)\s*$", re.IGNORECASE)
@@ -165,9 +173,13 @@ _TRAILING_CREDIT = re.compile(
     r"|(?<=[.!?\"”])\s+(?P<bare>[A-Z][A-Za-z]{1,10}))\s*$"
 )
 _SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
+_FIGURE = re.compile(r"\d")
+_PAIRING = re.compile(r"\S (?:at|v|vs\.?|versus|-) \S")
 _WHITESPACE = re.compile(r"[ \t\u00a0]+")
 _ATTRIBUTION = re.compile(r"^(?:according to|citing|as reported by) [^,]{2,80}, ", re.IGNORECASE)
 _TEASER_DASH = re.compile(r"^-\s+(?P<source>.+)$")
+# A name alone on a line: "Nadim Ladki", "Jane M. Doe".
+_NAME_LINE = re.compile(r"[A-Z][a-z'\-]+(?: [A-Z]\.)?(?: (?:[A-Z][a-z'\-]+|[A-Z]\.)){1,2}")
 
 _boilerplate = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE), re.IGNORECASE)
 _terminator = re.compile("|".join(f"(?:{p})" for p in TERMINATORS), re.IGNORECASE)
@@ -177,6 +189,8 @@ _notices = [(re.compile(p, re.IGNORECASE), agency) for p, agency in AGENCY_NOTIC
 # A title longer than this is not a headline but a lead sentence.
 _MAX_TITLE_CHARS = 200
 _DERIVED_TITLE_CHARS = 110
+# The dateline comes within this many lines of the top: headline, byline, a slug or a date before it.
+_HEADER_LINES = 5
 # This many short non-sentence lines in a row make a link list.
 _LINK_LIST_RUN = 4
 
@@ -215,7 +229,7 @@ def extract_articles(content: str, *, content_type: str) -> list[ExtractedArticl
 
 
 def _from_plain_text(content: str) -> list[ExtractedArticle]:
-    lines = [_WHITESPACE.sub(" ", line).strip() for line in content.replace("\r\n", "\n").split("\n")]
+    lines = logical_lines(content)
     articles = []
     for source_name, published, segment in _segments(lines):
         article = _parse_segment(segment, source_name=source_name, published_text=published)
@@ -243,14 +257,15 @@ def _segments(lines: list[str]) -> Iterator[tuple[str | None, str | None, list[s
 def _parse_segment(lines: list[str], *, source_name: str | None, published_text: str | None) -> ExtractedArticle | None:
     title: str | None = None
     dateline = byline = agency = None
+    dateline_date: str | None = None
     teaser = source_name is not None
     paragraphs: list[str] = []
     in_footer = False  # after a terminator only dates and credits are still read
     photo_credits: set[str] = set()
-    for raw in lines:
-        line = raw
-        if not line:
-            continue
+    present = [line for line in lines if line]
+    # Where the story opens with its dateline, if it does within the header lines.
+    header_end = next((i for i, line in enumerate(present[:_HEADER_LINES]) if _opens_with_dateline(line)), None)
+    for index, line in enumerate(present):
         if in_footer:
             footer_credit = _COPYRIGHT.match(line)
             if _is_date_line(line):
@@ -267,6 +282,8 @@ def _parse_segment(lines: list[str], *, source_name: str | None, published_text:
             line = line[leading.end() :].strip()
             if not line:
                 continue
+        if is_furniture(line):
+            continue
         notice = _notice_agency(line)
         if notice:  # "<agency> website contains ...": the page is the agency's own site
             agency = agency or notice
@@ -296,13 +313,29 @@ def _parse_segment(lines: list[str], *, source_name: str | None, published_text:
         if dated:  # "Monday, August 18, 2025 at 06:05 UTC | Defence | 4 min read"
             published_text = published_text or dated
             continue
+        if paragraphs and _sign_off(line):  # "Reuter", "-- AFP": the copy ends with its agency's name
+            agency = agency or _sign_off(line)
+            continue
         if len(paragraphs) <= 1 and _agency_line(line):
             agency = agency or _agency_line(line)
             continue
-        # Header lines may include a deck/standfirst, so the dateline can follow one paragraph.
-        if len(paragraphs) <= 1 and dateline is None and _DATELINE_LINE.match(line) and len(line.split()) <= 4:
-            dateline = _title_case(line)
+        if header_end is not None and index < header_end and not paragraphs and dateline is None:
+            if title is None:
+                title = line  # whatever stands first above the dateline is the headline, whatever its punctuation
+                continue
+            if byline is None and index == header_end - 1 and _NAME_LINE.fullmatch(line):
+                byline = line  # "Nadim Ladki" alone between the headline and the dateline
+                continue
+        if not paragraphs and title is None and dateline is None and _is_caps_headline(line):
+            title = line
             continue
+        # Header lines may include a deck/standfirst, so the dateline can follow one paragraph.
+        standalone = _dateline_line(line) if len(paragraphs) <= 1 and dateline is None else None
+        if standalone is not None:
+            dateline, dateline_date = standalone.place, standalone.date_text
+            agency = agency or _canonical_agency(standalone.agency or "")
+            if standalone.date_text is None:
+                continue  # a page's place label ("ISTANBUL"); a wire's dated dateline line is part of its copy
         byline_match = _BYLINE.match(line) if len(line.split()) <= 10 and not _is_sentence(line) else None
         if byline_match and len(paragraphs) <= 1:
             byline = byline_match["name"]
@@ -313,20 +346,22 @@ def _parse_segment(lines: list[str], *, source_name: str | None, published_text:
         if not paragraphs and title is None and dateline is None and (_is_title(line) or teaser):
             title = line
             continue
-        if not paragraphs and not _is_sentence(line) and len(line.split()) < 3:
+        if not paragraphs and not _is_sentence(line) and len(line.split()) < 3 and not is_table_row(line):
             continue  # section labels ("politics") and credits above the body
         paragraphs.append(line)
 
-    paragraphs = _drop_link_lists(paragraphs)
+    if paragraphs and dateline is None:
+        inline = parse_dateline(paragraphs[0])
+        if inline:
+            dateline, dateline_date = inline.place, inline.date_text
+            agency = agency or _canonical_agency(inline.agency or "")
+    # Dated agency copy carries no site navigation: its lists are fixtures, fact boxes and results.
+    if dateline_date is None:
+        paragraphs = _drop_link_lists(paragraphs)
     if paragraphs:
         paragraphs[-1], credit = _strip_trailing_credit(paragraphs[-1])
         agency = agency or credit
         paragraphs = [p for p in paragraphs if p]
-    if paragraphs and dateline is None:
-        inline = _INLINE_DATELINE.match(paragraphs[0])
-        if inline:
-            dateline = _title_case(inline["city"])
-            agency = agency or _canonical_agency(inline["agency"] or "")
     if not paragraphs:
         return None
     title_derived = False
@@ -335,15 +370,55 @@ def _parse_segment(lines: list[str], *, source_name: str | None, published_text:
     return ExtractedArticle(
         title=title,
         title_derived=title_derived,
-        body="\n\n".join(paragraphs),
+        body=_join_paragraphs(paragraphs),
         byline=byline,
         dateline=dateline,
         source_name=source_name,
         source_agency=agency,
         url=None,
-        published_text=published_text,
+        published_text=published_text or dateline_date,
         item=0,
     )
+
+
+def _join_paragraphs(paragraphs: list[str]) -> str:
+    """Paragraphs apart by a blank line; the rows of one table stay on consecutive lines."""
+    body = paragraphs[0]
+    for previous, paragraph in itertools.pairwise(paragraphs):
+        body += ("\n" if is_table_row(previous) and is_table_row(paragraph) else "\n\n") + paragraph
+    return body
+
+
+def _opens_with_dateline(line: str) -> bool:
+    return bool(line) and (parse_dateline(line) is not None or _dateline_line(line) is not None)
+
+
+def _dateline_line(line: str) -> Dateline | None:
+    """A dateline on its own line: with a date ("LONDON 1996-08-30"), or a known place alone ("ISTANBUL")."""
+    found = parse_dateline_line(line)
+    if found is None:
+        return None
+    places = found.place.split(",")[0].split("/")
+    if found.date_text is None and not all(is_place(place) or has_article(place) for place in places):
+        return None
+    return found
+
+
+def _is_caps_headline(line: str) -> bool:
+    """A headline set in capitals ("ASIAN EXPORTERS FEAR DAMAGE FROM U.S.-JAPAN RIFT"): never a body paragraph."""
+    letters = [c for c in line if c.isalpha()]
+    return (
+        len(line.split()) >= 2
+        and len(line) <= _MAX_TITLE_CHARS
+        and len(letters) >= 6
+        and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+        and parse_dateline(line) is None
+    )
+
+
+def _sign_off(line: str) -> str | None:
+    word = sign_off_agency(line)
+    return _canonical_agency(word) if word and len(line) <= 24 else None
 
 
 def _is_date_line(line: str) -> bool:
@@ -374,23 +449,34 @@ def _is_sentence(line: str) -> bool:
 
 
 def _drop_link_lists(paragraphs: list[str]) -> list[str]:
-    """Removes runs of short, unpunctuated lines (lists of link titles) and lines naming link-list sites."""
+    """Removes runs of short, unpunctuated lines (lists of link titles) and lines naming link-list sites.
+
+    Lists that are content stay: results and market tables (figures on many lines), lists a line introduces
+    ("... on Saturday :"), and fixtures or pairings that share one shape ("United States at Netherlands").
+    """
     kept: list[str] = []
     run: list[str] = []
     for paragraph in [*paragraphs, ""]:
         short = bool(paragraph) and len(paragraph.split()) <= 10 and not _is_sentence(paragraph)
-        if short and not _link_list_source.fullmatch(paragraph):
+        if short or (paragraph and _link_list_source.fullmatch(paragraph)):
             run.append(paragraph)
             continue
-        if paragraph and _link_list_source.fullmatch(paragraph):
-            run.append(paragraph)
-            continue
-        if len(run) < _LINK_LIST_RUN and not any(_link_list_source.fullmatch(r) for r in run):
+        if _is_content_list(run, introduced=bool(kept) and kept[-1].endswith(":")):
             kept.extend(run)
         run = []
         if paragraph:
             kept.append(paragraph)
     return kept
+
+
+def _is_content_list(run: list[str], *, introduced: bool) -> bool:
+    if any(_link_list_source.fullmatch(line) for line in run):
+        return False
+    if len(run) < _LINK_LIST_RUN or introduced or any(line.endswith(":") for line in run):
+        return True
+    with_figures = sum(1 for line in run if _FIGURE.search(line))
+    pairings = sum(1 for line in run if _PAIRING.search(line))
+    return with_figures >= len(run) / 3 or pairings >= len(run) / 2
 
 
 def _strip_trailing_credit(paragraph: str) -> tuple[str, str | None]:
@@ -430,10 +516,6 @@ def _derive_title(lead: str) -> str:
         return sentence
     cut = sentence[:_DERIVED_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;:.")
     return f"{cut}…"
-
-
-def _title_case(city: str) -> str:
-    return " ".join(part if "." in part and len(part) <= 5 else part.capitalize() for part in city.split())
 
 
 @cache
@@ -541,10 +623,11 @@ def _structured(
         paragraphs = [p for p in paragraphs if p and not _notice_agency(p) and not _boilerplate.fullmatch(p)]
     # The dateline opens the first paragraph, or the second when a standfirst comes first.
     for paragraph in paragraphs[:2] if dateline is None else []:
-        inline = _INLINE_DATELINE.match(paragraph)
+        inline = parse_dateline(paragraph)
         if inline:
-            dateline = _title_case(inline["city"])
-            agency = agency or _canonical_agency(inline["agency"] or "")
+            dateline = inline.place
+            agency = agency or _canonical_agency(inline.agency or "")
+            published_text = published_text or inline.date_text
             break
     title = _WHITESPACE.sub(" ", title).strip() if title else None
     derived = not title and bool(paragraphs)
@@ -667,7 +750,7 @@ def _dateline_from_located(value: Any) -> str | None:
     text = _first_text(value)
     if not text:
         return None
-    return _title_case(text.split(",")[0].strip()) if text.isupper() else text.split(",")[0].strip()
+    return title_case(text.split(",")[0].strip()) if text.isupper() else text.split(",")[0].strip()
 
 
 # --- XML: RSS, Atom, NewsML-G2, NITF -----------------------------------------------------------------------------
