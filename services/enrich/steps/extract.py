@@ -546,22 +546,23 @@ def _canonical_agency(text: str) -> str | None:
 # --- HTML -------------------------------------------------------------------------------------------------------
 
 
-def _from_html(content: str) -> list[ExtractedArticle]:
-    import trafilatura  # heavy import (justext, htmldate, courlan): paid only by callers that get HTML
+# trafilatura's precision mode drops boilerplate best, but on some layouts (tables, 2000s markup, short pages)
+# it keeps too little; below this many words its result is checked against the default mode's.
+_PRECISE_ENOUGH_WORDS = 150
+# The default mode's result replaces a precise one that has less than this share of its text.
+_PRECISE_SHARE = 0.6
 
-    document = trafilatura.bare_extraction(
-        content, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-    )
-    if document is None:
-        raise ExtractionError("trafilatura found no article text in the HTML")
-    meta = document.as_dict() if hasattr(document, "as_dict") else dict(document)
+
+def _from_html(content: str) -> list[ExtractedArticle]:
+    meta = _trafilatura_document(content)
     text = meta.get("text") or ""
     paragraphs = [p for p in (_WHITESPACE.sub(" ", line).strip() for line in text.split("\n")) if p]
     title = meta.get("title")
     if paragraphs and title and paragraphs[0] == _WHITESPACE.sub(" ", title).strip():
         paragraphs = paragraphs[1:]  # trafilatura repeats the <h1> headline as the first paragraph
+    paragraphs = [p for p in paragraphs if not _is_date_line(p)]  # "Updated 10:05 a.m." stamps are not text
     if not paragraphs:
-        raise ExtractionError("trafilatura found no article text in the HTML")
+        raise ExtractionError("trafilatura found no article text in the HTML", reason="no_article")
     return [
         _structured(
             title=title,
@@ -574,6 +575,34 @@ def _from_html(content: str) -> list[ExtractedArticle]:
             published_text=_html_published(content),
         )
     ]
+
+
+def _trafilatura_document(content: str) -> dict[str, Any]:
+    """trafilatura's article: precision mode, the default mode where that keeps too little, its baseline last.
+
+    Tables stay (results and figures are content; trafilatura leaves layout tables out); comments never do. A
+    page is article-less only when all three find nothing.
+    """
+    import trafilatura  # heavy import (justext, htmldate, courlan): paid only by callers that get HTML
+
+    options: dict[str, Any] = {"with_metadata": True, "include_comments": False, "include_tables": True}
+    precise = _as_dict(trafilatura.bare_extraction(content, favor_precision=True, **options))
+    precise_text = precise.get("text") or ""
+    if len(precise_text.split()) >= _PRECISE_ENOUGH_WORDS:
+        return precise
+    default = _as_dict(trafilatura.bare_extraction(content, **options))
+    if len(precise_text) < _PRECISE_SHARE * len(default.get("text") or ""):
+        return default
+    if precise_text.strip():
+        return precise
+    _, baseline_text, _ = trafilatura.baseline(content)
+    return {**precise, **default, "text": baseline_text}
+
+
+def _as_dict(document: Any) -> dict[str, Any]:
+    if document is None:
+        return {}
+    return dict(document.as_dict() if hasattr(document, "as_dict") else document)
 
 
 _HTML_DATE_XPATHS = (
