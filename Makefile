@@ -83,8 +83,15 @@ test: setup lint unit integration faults
 schemas: $(INSTALLED)
 	$(BIN)/python -m schemas.generate
 
+# Our labelled set, then the development sets in ../shared/eval: our extraction step beside plain trafilatura, and
+# ../shared/eval/score.py, which scores through `dateline enrich` exactly as the project is judged.
+EVAL := ../shared/eval
 quality: $(INSTALLED)
 	$(BIN)/python -m quality
+	@if [ -f $(EVAL)/score.py ]; then \
+	  for set in wire "extraction --baseline" coverage; do echo; echo "\$$ score.py $$set"; \
+	    $(BIN)/python $(EVAL)/score.py $$set | tail -4; done; \
+	else echo "$(EVAL) not found: score.py not run"; fi
 
 # Issue 4: entities, countries and topics against plain spaCy on quality/entities (exit 1 when a target is missed).
 quality-entities: $(INSTALLED)

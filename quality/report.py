@@ -176,4 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     cases = [*labelled_cases(), *generated_cases()]
     text, passed = render(evaluate(cases), verbose="-v" in args)
     print(text)
+    if "--no-dev" not in args:
+        from quality import devsets
+
+        if devsets.available():
+            dev_text, dev_passed = devsets.render()
+            print(f"\n{dev_text}")
+            passed = passed and dev_passed
+        else:
+            print(f"\n{devsets.EVAL_DIR} not found: the development sets were not scored")
     return 0 if passed else 1
