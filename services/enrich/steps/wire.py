@@ -161,7 +161,7 @@ def title_case(text: str) -> str:
 _FURNITURE = re.compile(
     r"(?:\(?more\)?|\(?end\)?|-0-|#{3,}|-{3,}|={3,}|\(?(?:end|fin) (?:of )?(?:story|item|text)\)?"
     r"|\^?[abr]?\d{3,4}\s+[a-z]\s+[a-z]\s+.*"  # ANPA header "a0123 r i BC-Japan-Economy ..."
-    r"|\^?BC-[\w\-]+(?:[ ,].{0,80})?<?"  # slug line "BC-Japan-Economy,1st Ld-Writethru,650"
+    r"|\^?(?:BC|AP|AM|PM)-[\w\-]+(?:[ ,].{0,80})?<?"  # slug line "BC-Japan-Economy,1st Ld-Writethru,650"
     r"|[A-Z]{2,4}-[A-Z]{2}-\d{2}-\d{2}-\d{2,4}\s+\d{4}\s?[A-Z]{2,4}"  # "AP-NY-12-01-26 1530EST"
     r"|\d{2}-\d{2}-\d{2,4}\s+\d{4}\s?[A-Z]{3}"  # "12-01-26 1530EST"
     r"|--?\s*[A-Z][\w.&' ]{1,40} (?:news ?desk|desk|bureau)\b[\d\-+() ,./]*\.?"  # "-- New York Newsdesk 212-859-1610"
@@ -272,31 +272,22 @@ def _reflow(lines: Sequence[str], width: int) -> list[str]:
             previous = ""
             continue
         indent = len(raw) - len(raw.lstrip(" \t"))
+        # A line that stopped before the column although the next word would have fitted was ended on purpose:
+        # a paragraph's last line, a headline, a byline, a list item. A wrapped line had no room left.
+        ended_on_purpose = bool(previous) and len(previous) + 1 + len(text.split()[0]) <= width
+        near_top = len(entries) + bool(paragraph) <= 2
         starts_paragraph = (
             (indented_paragraphs and indent >= margin + 2)
-            # Without indents, a short line that ends a sentence ends its paragraph.
-            or (not indented_paragraphs and previous and len(previous) < 0.8 * width and _ends_sentence(previous))
-            # A short line that does not run on (a heading, a list item, a name) keeps its own line.
-            or (previous and len(previous) < 0.5 * width and not _ends_sentence(previous) and not _runs_on(text))
+            or ended_on_purpose
+            # The dateline opens the story even where the copy did not indent it.
+            or (near_top and parse_dateline(text) is not None)
         )
-        # The dateline opens the story even where the copy did not indent it.
-        near_top = len(entries) + bool(paragraph) <= 2
-        starts_paragraph = starts_paragraph or (near_top and parse_dateline(text) is not None)
         if starts_paragraph:
             close()
         paragraph.append(text)
         previous = raw.rstrip()
     close()
     return entries
-
-
-def _ends_sentence(line: str) -> bool:
-    return bool(_SENTENCE_END.search(line.rstrip()))
-
-
-def _runs_on(text: str) -> bool:
-    """The line continues a sentence: it starts in lower case, with a figure, or with a closing mark."""
-    return bool(re.match(r"[a-z\d(,;%$]", text))
 
 
 def _join(parts: Sequence[str]) -> str:

@@ -262,3 +262,34 @@ def test_a_body_past_spacys_length_limit_is_tagged_in_pieces(nlp) -> None:
     people = [e for e in long_doc.ents if e.label_ == "PERSON"]
     assert len(people) >= 100
     assert all(long_text[e.start_char : e.end_char] == e.text for e in long_doc.ents)
+
+
+AP_WIRE = """\
+AP-Japan-Economy
+Japan's economy shrinks as exports slump
+By MARI YAMAGUCHI
+Associated Press
+
+TOKYO (AP) — Japan's economy contracted at an annual rate of 1.8% in
+the July-September quarter as exports slumped and consumers held back,
+the government reported Monday.
+
+The decline followed two quarters of modest growth, the Cabinet Office
+said. Economists had expected a smaller contraction.
+
+AP-NY-12-01-26 1530EST
+"""
+
+
+def test_wrapped_copy_with_blank_line_paragraphs_and_a_header_block() -> None:
+    (article,) = plain(AP_WIRE)
+    assert article.title == "Japan's economy shrinks as exports slump"
+    assert article.byline == "MARI YAMAGUCHI"
+    assert (article.dateline, article.source_agency) == ("Tokyo", "Associated Press")
+    first, second = article.body.split("\n\n")
+    assert first.endswith("consumers held back, the government reported Monday.")
+    assert (
+        second
+        == "The decline followed two quarters of modest growth, the Cabinet Office said. Economists had expected a smaller contraction."
+    )
+    assert "AP-" not in article.body
