@@ -1,7 +1,7 @@
 """RSS/Atom feeds: the feed list, conditional-request headers, and feed items as raw-article JSON. Pure.
 
 Each item becomes one JSON object ``{title, body | body_html, published_at, source, url, byline, guid}`` — the
-simple shape ``services/enrich/steps/extract.py`` reads — serialised with sorted keys, so the same item always
+simple shape ``services/enrich/steps/extract/ninjs.py`` reads — serialised with sorted keys, so the same item always
 has the same bytes and therefore the same article id.
 """
 

@@ -10,7 +10,7 @@ import pytest
 
 from services.enrich.steps.dates import resolve_published
 from services.enrich.steps.extract import extract_articles
-from services.enrich.steps.wire import is_furniture, is_table_row, logical_lines, parse_dateline
+from services.enrich.steps.extract.wire import is_furniture, is_table_row, logical_lines, parse_dateline
 
 DELIVERED = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 
