@@ -15,7 +15,8 @@ from pathlib import Path
 from bench.corpus import generate
 from services.common.logs import configure_logging
 from services.ingest.bootstrap import bootstrap
-from services.ingest.publisher import BrokerUnavailable, Delivery, read_deliveries
+from services.ingest.publisher import BrokerUnavailable
+from services.ingest.reader import Delivery, read_deliveries
 from services.ingest.settings import IngestSettings
 
 

@@ -40,8 +40,7 @@ def enrich(
     from services.enrich.nlp import load_nlp
     from services.enrich.pipeline import enrich_batch
     from services.enrich.settings import EnrichSettings
-    from services.ingest.publisher import Delivery, read_deliveries
-    from services.ingest.reader import Rejected, build_ingested, decode_input
+    from services.ingest.reader import Delivery, Rejected, build_ingested, decode_input, read_deliveries
 
     settings = EnrichSettings()
     configure_logging("WARNING", "text")
@@ -76,7 +75,7 @@ def ingest(
     """Publish article files to Kafka (articles.raw); ends with published, duplicate and rejected counts."""
     from services.common.logs import configure_logging
     from services.ingest.bootstrap import bootstrap
-    from services.ingest.publisher import Delivery, read_deliveries
+    from services.ingest.reader import Delivery, read_deliveries
     from services.ingest.settings import IngestSettings
 
     settings = IngestSettings(source_name=source) if source else IngestSettings()

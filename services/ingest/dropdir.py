@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from services.ingest.backpressure import DeliveryGate
-from services.ingest.publisher import Delivery, Outcome, Publisher
+from services.ingest.publisher import Outcome, Publisher
+from services.ingest.reader import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ from services.ingest.backpressure import DeliveryGate
 from services.ingest.feed_state import FeedStateStore
 from services.ingest.feeds import FeedSource, NotAFeed, conditional_headers, parse_feed, validators_from
 from services.ingest.metrics import IngestMetrics
-from services.ingest.publisher import Delivery, Publisher
+from services.ingest.publisher import Publisher
+from services.ingest.reader import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -7,18 +7,17 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from schemas import ArticleIngested, ArticleRejected, encode
-from services.ingest.reader import Rejected, build_ingested, decode_input
+from services.ingest.reader import Delivery, Rejected, build_ingested, decode_input
 from services.ingest.seen import SeenStore
 from services.ingest.settings import IngestSettings
 
@@ -30,15 +29,6 @@ log = logging.getLogger(__name__)
 DLQ_ORIGINAL_BYTES = 1024 * 1024
 # The command-line ingest publishes in chunks of this many deliveries: sends are pipelined within a chunk.
 CHUNK = 100
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One delivered document: where it came from and its bytes; ``content_type`` when the sender stated it."""
-
-    uri: str
-    data: bytes
-    content_type: str | None = None
 
 
 OutcomeStatus = Literal["published", "duplicate", "rejected", "unavailable"]
@@ -67,27 +57,6 @@ class IngestReport:
 
     def rejected_by_reason(self) -> Counter[str]:
         return Counter(reason for _, reason, _ in self.rejected)
-
-
-def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the files below any directory given, in a stable order."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        else:
-            yield path
-
-
-def read_deliveries(paths: Iterable[Path]) -> Iterator[Delivery]:
-    for path in iter_paths(paths):
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            # An unreadable path still gets a delivery so that it is reported, not skipped.
-            log.warning("cannot read file", extra={"path": str(path), "error": str(exc)})
-            yield Delivery(uri=str(path), data=b"")
-            continue
-        yield Delivery(uri=str(path.resolve()), data=data)
 
 
 class _Acknowledgement(Protocol):

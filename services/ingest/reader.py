@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from charset_normalizer import from_bytes
 
 from schemas import ArticleIngested, Origin, SourceHint
+
+log = logging.getLogger(__name__)
 
 _EXTENSION_TYPES = {
     ".txt": "text/plain",
@@ -131,3 +135,33 @@ def build_ingested(
         source=SourceHint(name=source_name),
         received_at=received_at,
     )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One delivered document: where it came from and its bytes; ``content_type`` when the sender stated it."""
+
+    uri: str
+    data: bytes
+    content_type: str | None = None
+
+
+def iter_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files as given, and the files below any directory given, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            yield path
+
+
+def read_deliveries(paths: Iterable[Path]) -> Iterator[Delivery]:
+    for path in iter_paths(paths):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            # An unreadable path still gets a delivery so that it is reported, not skipped.
+            log.warning("cannot read file", extra={"path": str(path), "error": str(exc)})
+            yield Delivery(uri=str(path), data=b"")
+            continue
+        yield Delivery(uri=str(path.resolve()), data=data)

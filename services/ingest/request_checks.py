@@ -14,7 +14,7 @@ import orjson
 from pydantic import SecretStr
 
 from services.ingest.feeds import FeedSource, NotAFeed, parse_feed
-from services.ingest.publisher import Delivery
+from services.ingest.reader import Delivery
 
 API_URI = "api:/articles"
 JSON = "application/json"

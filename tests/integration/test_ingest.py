@@ -4,7 +4,7 @@ from pathlib import Path
 
 from schemas import ArticleIngested, ArticleRejected, decode
 from services.ingest.bootstrap import bootstrap
-from services.ingest.publisher import read_deliveries
+from services.ingest.reader import read_deliveries
 from services.ingest.settings import IngestSettings
 from tests.conftest import SAMPLE_FEED
 from tests.kafka_helpers import read_topic

@@ -23,7 +23,7 @@ from services.ingest.dropdir import DropDirWatcher
 from services.ingest.feed_state import FeedStateStore
 from services.ingest.feeds import FeedSource
 from services.ingest.poller import FeedPoller, PollResult, http_fetch
-from services.ingest.publisher import read_deliveries
+from services.ingest.reader import read_deliveries
 from services.ingest.settings import IngestSettings
 from tests.conftest import SHARED
 from tests.kafka_helpers import read_topic
