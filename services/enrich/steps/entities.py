@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz
 from spacy.lang.en.stop_words import STOP_WORDS
@@ -31,6 +31,7 @@ from services.enrich.steps.teams import (
     in_score_line,
     is_national_side,
     is_shire,
+    is_sport_name,
     is_sports_report,
     is_venue_or_dateline,
     score_line_teams,
@@ -50,10 +51,6 @@ _GENERIC_ROLE = re.compile(
 # "Secretary of [State]", "Minister of [Economy, Trade and Industry]": the department is part of a title, not an ORG.
 _ROLE_OBJECT = re.compile(r"\b(?:Secretary|Minister) of\s*$")
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
-# "Commerce" in "Commerce Secretary", "Supreme" in "Supreme Leader": a department or rank the model took for an ORG.
-_ROLE_AFTER = re.compile(r"\s+(?:Secretary|Minister|Ministers|Commissioner|Leader|Representative)\b")
-# Honorifics only people carry: an ORG span starting with one is a person ("King Felipe VI").
-_HONORIFIC = re.compile(r"(?:King|Queen|Prince|Princess|Pope|Ayatollah|Sheikh|Emperor|Empress|Mr|Mrs|Ms|Dr)\.?\s+[A-Z]")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 # "Communications Authority" + " of Kenya": the model often ends an organisation's name before its country.
 _OF_PLACE = re.compile(r" of (?:the )?([A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*)*)")
@@ -78,6 +75,8 @@ _ORG_AFTER = re.compile(r"(?:\s+(?:party|group|company|bank|union)\b|,\s+(?:a|th
 _MOVEMENT = re.compile(r"[A-Z][a-z]+ists?")  # "Peronist", "Islamist": a movement's adjective, not an organisation
 _SENTENCE_END = '.!?"“”—–'  # a dateline's dash opens the first sentence
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+_SPACED_DASH = re.compile(r"\s+[-–—]+\s+")
+_TRAILING_NUMBERS = re.compile(r"(?:\s+[\d.,:/\-]*\d[\d.,:/\-]*)+$")
 _CAPITALISED_BEFORE = re.compile(r"[A-Z][\w\-]* $")
 _CAPITALISED_AFTER = re.compile(r" [A-Z][\w\-]*")
 
@@ -111,6 +110,7 @@ REMOVAL_RULES = {
     "junk": "no letters, or a line break inside: not a name",
     "overlap": 'inside a name already extended over it ("Ursula von der[ Leyen]")',
     "not_entity": "listed in gazetteer.json not_entities (time zones, page furniture)",
+    "sport_name": 'a sport, the section slug of a wire headline: "CRICKET - ..."',
     "lower_case_org": "an ORG with no capital letter is a description",
     "role_object": 'the department of a title: "Secretary of [State]"',
     "movement": 'a movement\'s adjective: "Peronist"',
@@ -284,6 +284,12 @@ def _clean(span: Span) -> tuple[int, int, str] | None:
     if tail and len(text) > len(tail.group()) + 1:
         end -= len(tail.group())
         text = text[: -len(tail.group())]
+    # A person's or place's name does not end in a number: "Gatting 83", "Durham 114" are a table row's name and
+    # score (a club's may: "Schalke 04").
+    scores = _TRAILING_NUMBERS.search(text) if span.label_ in ("PERSON", "GPE", "LOC", "NORP") else None
+    if scores and scores.start() > 0:
+        end -= len(text) - scores.start()
+        text = text[: scores.start()]
     # Keep the full stop of an abbreviation ("U.S."), drop a sentence's.
     stripped = text.strip(" -–—,;:\"“”'")
     if stripped.endswith(".") and "." not in stripped[:-1]:
@@ -297,12 +303,14 @@ def _clean(span: Span) -> tuple[int, int, str] | None:
 def _split_role(body: str, text: str, start: int) -> tuple[str, int, str | None]:
     """ "Prime Minister Shigeru Ishiba" -> ("Shigeru Ishiba", start moved, "Prime Minister"); also looks left."""
     role = None
+    span_start = start
     match = _roles_at_start().match(text)
     if match:
         role = match.group(1)
         start += match.end()
         text = text[match.end() :]
-    before = body[max(0, start - _MAX_ROLE_LOOKBEHIND) : start]
+    # Before the span, not before the name: a role inside the span must not be found twice.
+    before = body[max(0, span_start - _MAX_ROLE_LOOKBEHIND) : span_start]
     preceding = _roles_at_end().search(before) or _GENERIC_ROLE.search(before)
     if preceding:
         found = preceding.group(0).strip()
@@ -311,9 +319,37 @@ def _split_role(body: str, text: str, start: int) -> tuple[str, int, str | None]
 
 
 @cache
+def _role_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA_DIR / "roles.json").read_text(encoding="utf-8"))
+    return data
+
+
+@cache
 def _roles() -> tuple[str, ...]:
-    data = json.loads((DATA_DIR / "roles.json").read_text(encoding="utf-8"))
-    return tuple(sorted(data["roles"], key=len, reverse=True))
+    """Every language's roles, each also with its first letter in the other case unless capitalised only."""
+    capitalised_only = set(_role_data()["capitalised_only"])
+    spellings = set()
+    for roles in _role_data()["roles"].values():
+        for role in roles:
+            spellings.add(role)
+            if role not in capitalised_only:
+                spellings |= {role[:1].upper() + role[1:], role[:1].lower() + role[1:]}
+    return tuple(sorted(spellings, key=len, reverse=True))
+
+
+@cache
+def _honorific() -> re.Pattern[str]:
+    """Honorifics only people carry: an ORG span starting with one is a person ("King Felipe VI")."""
+    words = "|".join(re.escape(w) for w in _role_data()["honorifics"])
+    return re.compile(rf"(?:{words})\.?\s+[A-Z]")
+
+
+@cache
+def _role_after() -> re.Pattern[str]:
+    """ "Commerce" in "Commerce Secretary", "Supreme" in "Supreme Leader": a department or rank the model took for
+    an ORG."""
+    words = "|".join(re.escape(w) for w in _role_data()["role_heads"])
+    return re.compile(rf"\s+(?:{words})\b")
 
 
 @cache
@@ -364,6 +400,19 @@ def _pieces(span: Span, body: str) -> Iterator[tuple[int, int, str, str]]:
     if span.ent_id_:  # the gazetteer's own spans are right as they are
         yield start, end, text, label
         return
+    # A spaced dash is never inside a name: "Cricket - Surrey" (a headline's section slug), "Romania - Cosmin Contra"
+    # (a squad list). Each side is judged on its own.
+    offset = 0
+    for dash in [*_SPACED_DASH.finditer(text), None]:
+        part_end = dash.start() if dash else len(text)
+        part = text[offset:part_end]
+        if any(ch.isalpha() for ch in part) and len(part) > 1:
+            yield from _piece(body, start + offset, start + part_end, part, label)
+        if dash:
+            offset = dash.end()
+
+
+def _piece(body: str, start: int, end: int, text: str, label: str) -> Iterator[tuple[int, int, str, str]]:
     coordinated = _COORDINATED.fullmatch(text)
     if coordinated and label in ("ORG", "PERSON", "GPE", "LOC") and all(map(_is_place, coordinated.groups())):
         for part in (1, 2):
@@ -371,7 +420,7 @@ def _pieces(span: Span, body: str) -> Iterator[tuple[int, int, str, str]]:
         return
     if label == "ORG":
         start, end, text = _org_extent(body, start, end, text)
-    if label == "ORG" and _HONORIFIC.match(text):
+    if label == "ORG" and _honorific().match(text):
         label = "PERSON"
     elif label == "PERSON" and _ACRONYM.fullmatch(text) and not _is_place(text):
         label = "ORG"  # "BNPB": people are not written as acronyms
@@ -405,6 +454,8 @@ def _dropped(body: str, start: int, end: int, text: str, label: str) -> str | No
     lower-case descriptions), or None."""
     if text in _ignored():
         return "not_entity"
+    if is_sport_name(text):
+        return "sport_name"
     if label != "ORG":
         return None
     if not any(ch.isupper() for ch in text):
@@ -413,7 +464,7 @@ def _dropped(body: str, start: int, end: int, text: str, label: str) -> str | No
         return "role_object"
     if _MOVEMENT.fullmatch(text):
         return "movement"
-    if " " not in text and not text.isupper() and _ROLE_AFTER.match(body, end):
+    if " " not in text and not text.isupper() and _role_after().match(body, end):
         return "role_prefix"
     words = text.split()
     if len(words) > 1 and all(w[0].islower() for w in words[1:]) and _is_place(words[0]):

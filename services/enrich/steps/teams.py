@@ -55,6 +55,16 @@ def _venue_before() -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?:{words})\s+(?:the\s+)?$", re.IGNORECASE)
 
 
+def is_sport_name(text: str) -> bool:
+    """Whether ``text`` is the name of a sport ("Cricket", "RUGBY UNION")."""
+    return " ".join(text.split()).casefold() in _sports()
+
+
+@cache
+def _sports() -> frozenset[str]:
+    return frozenset(s.casefold() for s in _data()["sports"])
+
+
 def is_sports_report(title: str | None, body: str) -> bool:
     """Whether the headline opens with a sport ("SOCCER - ...") or the body uses enough words only sport uses."""
     if title and _headline_sport().match(title):

@@ -188,3 +188,30 @@ def test_each_removal_names_its_rule(nlp: Language) -> None:
     assert all(r.text in text for r in removed)
     kept = {m.text for e in entities for m in e.mentions}
     assert not kept & {r.text for r in removed}
+
+
+def test_sports_and_foreign_roles_split_from_the_name(nlp: Language) -> None:
+    sport = persons(entities_of(nlp, "Defender Hassan Abbas scored twice for Al Wahda on Friday."))
+    assert sport["Hassan Abbas"].role == "Defender"
+    assert [m.text for m in sport["Hassan Abbas"].mentions] == ["Hassan Abbas"]
+    german = persons(entities_of(nlp, "Bundeskanzlerin Angela Merkel traf Trainer Joachim Löw in Berlin."))
+    assert german["Angela Merkel"].role == "Bundeskanzlerin" and german["Joachim Löw"].role == "Trainer"
+
+
+def test_initials_are_not_roles_and_scores_are_not_names(nlp: Language) -> None:
+    names = {m.text for e in entities_of(nlp, "M. Atherton c Smith b Jones 12\nG. Kersey 63\n") for m in e.mentions}
+    assert "M. Atherton" in names
+    assert not any(name[-1].isdigit() for name in names)
+
+
+def test_in_a_sports_report_a_county_is_its_team_and_a_country_a_place(nlp: Language) -> None:
+    title = "CRICKET - SURREY BEAT KENT AT THE OVAL ."
+    body = (
+        "LONDON 1996-08-30\nSurrey beat Kent by an innings on Friday in London to stay top of the county "
+        "championship , while England named their captain for the match against Pakistan .\n"
+        "Standings :\nSurrey 12 8 2 2 180\nKent 12 7 3 2 166\nEssex 12 6 4 2 150\n"
+    )
+    typed = {(m.field, m.text, e.type) for e in _title_and_body(nlp, title, body) for m in e.mentions}
+    assert {("title", "SURREY", "ORG"), ("body", "Surrey", "ORG"), ("body", "Essex", "ORG")} <= typed
+    assert ("body", "LONDON", "GPE") in typed and ("body", "England", "GPE") in typed
+    assert not any(text == "London" and kind == "ORG" for _, text, kind in typed)
