@@ -84,9 +84,10 @@ class Source(_Part):
 
 
 class Mention(_Part):
-    start: int = Field(ge=0)
+    start: int = Field(ge=0, description="Character offset into the mention's field.")
     end: int = Field(ge=0)
-    text: str
+    text: str = Field(description="The mention as written (the entity's canonical name is its name).")
+    field: Literal["title", "body"] = Field(default="body", description="The field the offsets point into.")
 
 
 class Entity(_Part):

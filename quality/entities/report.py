@@ -22,6 +22,8 @@ import spacy
 from spacy.language import Language
 
 from quality.entities.dataset import FEED, LabelledArticle, load_articles
+from quality.entities.newswire import NER_DEV
+from quality.entities.newswire import evaluate as evaluate_newswire
 from quality.entities.scoring import Counts, code_counts, name_counts, span_counts, topic_levels
 from services.enrich.nlp import load_nlp
 from services.enrich.pipeline import ORGANIZATION_TYPES, PERSON_TYPES
@@ -289,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     ours, plain = evaluate(articles, model_name)
     held_out = [a for a in articles if a.held_out]
     print(render(articles, ours, plain, verbose=args.verbose, held_out=evaluate(held_out, model_name)))
+    newswire = evaluate_newswire(load_nlp(model_name), spacy.load(model_name))
+    print()
+    print("\n".join(newswire) if newswire is not None else f"(no {NER_DEV}: ../shared is not beside this clone)")
     if args.timing:
         print(timing(model_name))
     return 0 if all(ok for _, _, ok in targets_met(ours, plain).values()) else 1

@@ -19,9 +19,10 @@ from schemas import ArticleEnriched, ArticleIngested, Enrichment, Lineage, Menti
 from schemas import Entity as EntityModel
 from schemas import Quote as QuoteModel
 from services.enrich.nlp import pipe_texts
+from services.enrich.steps.casing import case_normalised
 from services.enrich.steps.countries import countries_for, country_pairs
 from services.enrich.steps.dates import resolve_published
-from services.enrich.steps.entities import Entity, extract_entities
+from services.enrich.steps.entities import Entity, extract_entities, title_to_tag
 from services.enrich.steps.extract import ExtractedArticle, ExtractionError, extract_articles
 from services.enrich.steps.language import detect_language
 from services.enrich.steps.quotes import extract_quotes
@@ -31,7 +32,7 @@ from services.enrich.steps.topics import topics_for
 log = logging.getLogger(__name__)
 
 # Bump on any change that alters the output for the same input; records carry it so replays can be targeted.
-ENRICHMENT_VERSION = "0.4.0"
+ENRICHMENT_VERSION = "0.5.0"
 
 PERSON_TYPES = frozenset({"PERSON"})
 ORGANIZATION_TYPES = frozenset({"ORG"})
@@ -86,13 +87,20 @@ def enrich_batch(
         extracted.append((raw, articles))
 
     assignments = iter(_assign_stories(extracted, failed, stories))
-    bodies = [article.body for _, articles in extracted for article in articles]
+    kept = [article for _, articles in extracted for article in articles]
+    titles = [title_to_tag(article.title, article.title_derived, article.body) for article in kept]
+    # One pass over bodies and the headlines to tag, each recased for the model where it is all caps.
+    model_texts = [case_normalised(article.body) for article in kept] + [
+        case_normalised(title, context=article.body) for article, title in zip(kept, titles, strict=True) if title
+    ]
     outcomes: list[EnrichOutcome] = []
     # Strings and lexemes spaCy adds for this batch's words are freed when the zone closes: without it the
     # vocabulary of a long-running worker grows with every new name and number it ever sees. Nothing built
     # below keeps a spaCy object, only Python strings and numbers.
     with nlp.memory_zone():
-        docs = list(pipe_texts(nlp, bodies, batch_size=batch_size))
+        docs = list(pipe_texts(nlp, model_texts, batch_size=batch_size))
+        title_docs = iter(docs[len(kept) :])
+        title_inputs = iter([(title, next(title_docs)) if title else (None, None) for title in titles])
         start = 0
         for position, (raw, articles) in enumerate(extracted):
             raw_docs, start = docs[start : start + len(articles)], start + len(articles)
@@ -102,8 +110,10 @@ def enrich_batch(
             raw_assignments = [next(assignments) for _ in articles]
             try:
                 built = tuple(
-                    _build(raw, article, doc, model_name, assignment)
-                    for article, doc, assignment in zip(articles, raw_docs, raw_assignments, strict=True)
+                    _build(raw, article, doc, model_name, assignment, title_input)
+                    for article, doc, assignment, title_input in zip(
+                        articles, raw_docs, raw_assignments, [next(title_inputs) for _ in articles], strict=True
+                    )
                 )
             except Exception as exc:  # one bad article must not take the batch down with it
                 log.exception("enrichment failed", extra={"article_id": raw.id})
@@ -134,9 +144,15 @@ def _assign_stories(
 
 
 def _build(
-    raw: ArticleIngested, article: ExtractedArticle, doc: Doc, model_name: str, story: StoryAssignment
+    raw: ArticleIngested,
+    article: ExtractedArticle,
+    doc: Doc,
+    model_name: str,
+    story: StoryAssignment,
+    title_input: tuple[str | None, Doc | None] = (None, None),
 ) -> ArticleEnriched:
-    entities = extract_entities(doc)
+    title, title_doc = title_input
+    entities = extract_entities(doc, article.body, title_doc=title_doc, title=title)
     countries = countries_for(entities)
     published_at, precision = resolve_published(article.published_text, raw.received_at)
     identifier = article_id(article)
@@ -181,7 +197,7 @@ def _entity_model(entity: Entity) -> EntityModel:
         name=entity.name,
         type=entity.type,
         role=entity.role,
-        mentions=[Mention(start=m.start, end=m.end, text=m.text) for m in entity.mentions],
+        mentions=[Mention(start=m.start, end=m.end, text=m.text, field=m.field) for m in entity.mentions],
     )
 
 

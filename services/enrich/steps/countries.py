@@ -92,14 +92,21 @@ def _places() -> dict[str, str | None]:
     return {key.casefold(): value for key, value in data["places"].items()}
 
 
-@cache
 def _pycountry(key: str) -> str | None:
+    return _pycountry_names().get(key)
+
+
+@cache
+def _pycountry_names() -> dict[str, str]:
+    """Casefolded official, common and short country names -> alpha-2 (one table: newswire brings thousands of
+    distinct names, and scanning pycountry for each cost more than the model)."""
+    names: dict[str, str] = {}
     for country in pycountry.countries:
         for attribute in ("name", "common_name", "official_name"):
             value = getattr(country, attribute, None)
-            if value and value.casefold() == key:
-                return str(country.alpha_2)
-    return None
+            if value:
+                names.setdefault(value.casefold(), str(country.alpha_2))
+    return names
 
 
 def _ascii(name: str) -> str:

@@ -21,11 +21,21 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from rapidfuzz import fuzz
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from services.enrich.nlp import DATA_DIR, gazetteer_entries
+from services.enrich.steps.teams import (
+    in_score_line,
+    is_national_side,
+    is_shire,
+    is_sport_name,
+    is_sports_report,
+    is_venue_or_dateline,
+    score_line_teams,
+)
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -41,10 +51,6 @@ _GENERIC_ROLE = re.compile(
 # "Secretary of [State]", "Minister of [Economy, Trade and Industry]": the department is part of a title, not an ORG.
 _ROLE_OBJECT = re.compile(r"\b(?:Secretary|Minister) of\s*$")
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
-# "Commerce" in "Commerce Secretary", "Supreme" in "Supreme Leader": a department or rank the model took for an ORG.
-_ROLE_AFTER = re.compile(r"\s+(?:Secretary|Minister|Ministers|Commissioner|Leader|Representative)\b")
-# Honorifics only people carry: an ORG span starting with one is a person ("King Felipe VI").
-_HONORIFIC = re.compile(r"(?:King|Queen|Prince|Princess|Pope|Ayatollah|Sheikh|Emperor|Empress|Mr|Mrs|Ms|Dr)\.?\s+[A-Z]")
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 # "Communications Authority" + " of Kenya": the model often ends an organisation's name before its country.
 _OF_PLACE = re.compile(r" of (?:the )?([A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*)*)")
@@ -69,15 +75,23 @@ _ORG_AFTER = re.compile(r"(?:\s+(?:party|group|company|bank|union)\b|,\s+(?:a|th
 _MOVEMENT = re.compile(r"[A-Z][a-z]+ists?")  # "Peronist", "Islamist": a movement's adjective, not an organisation
 _SENTENCE_END = '.!?"“”—–'  # a dateline's dash opens the first sentence
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+_SPACED_DASH = re.compile(r"\s+[-–—]+\s+")
+_TRAILING_NUMBERS = re.compile(r"(?:\s+[\d.,:/\-]*\d[\d.,:/\-]*)+$")
+_CAPITALISED_BEFORE = re.compile(r"[A-Z][\w\-]* $")
+_CAPITALISED_AFTER = re.compile(r" [A-Z][\w\-]*")
+
+
+MentionField = Literal["title", "body"]
 
 
 @dataclass(frozen=True)
 class Mention:
-    """Where an entity is named: character offsets into the article body."""
+    """Where an entity is named: character offsets into the article's ``field`` ("title" or "body")."""
 
     start: int
     end: int
     text: str
+    field: MentionField = "body"
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,33 @@ class Entity:
     type: str
     mentions: tuple[Mention, ...]
     role: str | None = None
+
+
+# Every rule that removes a span the model found, with the reason it is no entity. ``extract_entities_counted``
+# lists what each removed, so that a rule costing more true mentions than it saves shows in the quality report.
+REMOVAL_RULES = {
+    "junk": "no letters, or a line break inside: not a name",
+    "overlap": 'inside a name already extended over it ("Ursula von der[ Leyen]")',
+    "not_entity": "listed in gazetteer.json not_entities (time zones, page furniture)",
+    "sport_name": 'a sport, the section slug of a wire headline: "CRICKET - ..."',
+    "lower_case_org": "an ORG with no capital letter is a description",
+    "role_object": 'the department of a title: "Secretary of [State]"',
+    "movement": 'a movement\'s adjective: "Peronist"',
+    "role_prefix": 'a department or rank before a title: "[Commerce] Secretary"',
+    "place_description": 'a place and lower-case words: "Chinese foreign ministry"',
+    "role_only": 'a title with no name after it: "Prime Minister"',
+    "sentence_opener": 'a lone capitalised word only ever opening sentences, without role: "Turnout"',
+}
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A span the model found that a rule removed: the rule's name in ``REMOVAL_RULES``, the text and the label."""
+
+    rule: str
+    text: str
+    label: str
+    field: MentionField = "body"
 
 
 @dataclass
@@ -103,52 +144,131 @@ class _Group:
         return self.labels.most_common(1)[0][0]
 
 
-def extract_entities(doc: Doc) -> list[Entity]:
+def extract_entities(
+    doc: Doc, text: str | None = None, *, title_doc: Doc | None = None, title: str | None = None
+) -> list[Entity]:
     """The article's PERSON, ORG, GPE, LOC, NORP, FAC and EVENT entities, canonicalised, in order of first mention.
 
-    ``doc`` must come from ``services.enrich.nlp.load_nlp`` (or any pipeline with "ner"); its text is the body.
+    ``doc`` must come from ``services.enrich.nlp.load_nlp`` (or any pipeline with "ner"), run on the body or on
+    its ``case_normalised`` copy; ``text`` is then the body as written, which mention texts are taken from.
+    ``title_doc`` and ``title`` are the same for the headline, whose mentions carry ``field="title"``.
     """
+    return extract_entities_counted(doc, text, title_doc=title_doc, title=title)[0]
+
+
+def extract_entities_counted(
+    doc: Doc, text: str | None = None, *, title_doc: Doc | None = None, title: str | None = None
+) -> tuple[list[Entity], list[Removal]]:
+    """``extract_entities`` and the model's spans that ``REMOVAL_RULES`` removed."""
+    removed: list[Removal] = []
     groups: dict[str, _Group] = {}
-    body = doc.text  # Doc.text joins every token on each access: read it once
-    covered = 0  # end of the last name, which may extend over spans the model split off ("Al Thani", "of Kenya")
-    for span in doc.ents:
-        if span.label_ not in KEPT_LABELS:
-            continue
-        for start, end, text, label in _pieces(span, body):
-            if start < covered or _dropped(body, start, end, text, label):
-                continue
-            covered = end
-            role = None
-            if label == "PERSON":
-                text, start, role = _split_role(body, text, start)
-                if not text or not _is_name(text):
-                    continue
-                end = _extend_name(body, end)
-                text = body[start:end]
-                covered = end
-            name, canonical, label = _canonical(span.ent_id_, text, label)
-            group = groups.setdefault(name, _Group(name=name))
-            group.canonical = group.canonical or canonical
-            group.labels[label] += 2 if canonical else 1
-            group.mentions.append(Mention(start=start, end=end, text=body[start:end]))
-            if role:
-                group.roles.append(role)
+    fields: list[tuple[MentionField, Doc, str]] = [("body", doc, doc.text if text is None else text)]
+    if title_doc is not None:
+        fields.insert(0, ("title", title_doc, title_doc.text if title is None else title))
+    model_texts: dict[MentionField, str] = {}
+    for field_name, field_doc, original in fields:
+        # Doc.text joins every token on each access: read it once. Rules read the model's (recased) text, mention
+        # texts come from the original.
+        seen = model_texts[field_name] = field_doc.text
+        _collect(field_doc, seen, original, field_name, groups, removed)
     _merge_short_forms(groups)
     _merge_org_suffixes(groups)
     _merge_acronyms(groups)
     _merge_variants(groups)
     _resolve_context_aliases(groups)
-    _relabel_leftovers(groups, body)
-    entities = [
-        Entity(
-            name=group.name,
-            type=group.label,
-            mentions=tuple(sorted(set(group.mentions), key=lambda m: (m.start, m.end))),
-            role=Counter(group.roles).most_common(1)[0][0] if group.roles else None,
-        )
-        for group in groups.values()
-    ]
-    return sorted(entities, key=lambda e: e.mentions[0].start)
+    removed += _relabel_leftovers(groups, model_texts)
+    originals = {name: original for name, _, original in fields}
+    sports = is_sports_report(title, originals["body"])
+    if sports:
+        _add_table_teams(groups, model_texts, originals)
+    _propagate(groups, model_texts, originals)
+    entities = []
+    for group in groups.values():
+        role = Counter(group.roles).most_common(1)[0][0] if group.roles else None
+        mentions = sorted(set(group.mentions), key=_mention_order)
+        teams = [m for m in mentions if _is_team(group, m, model_texts[m.field])] if sports else []
+        places = [m for m in mentions if m not in teams]
+        if teams:
+            entities.append(Entity(name=group.name, type="ORG", mentions=tuple(teams)))
+        if places:
+            label = "GPE" if teams and group.label == "PERSON" else group.label
+            entities.append(Entity(name=group.name, type=label, mentions=tuple(places), role=role))
+    return sorted(entities, key=lambda e: _mention_order(e.mentions[0])), removed
+
+
+def _is_team(group: _Group, mention: Mention, text: str) -> bool:
+    """In a sports report, whether this mention of a place (or of a county the model took for a person) names the
+    place's team: not a country's (its national side stays a place), nor after a venue word or on the dateline."""
+    if group.label == "ORG" or is_national_side(group.name):
+        return False
+    if group.label == "PERSON":
+        single = len(_tokens(group.name)) == 1
+        return single and (is_shire(group.name) or in_score_line(text, mention.start, mention.end))
+    if group.label not in ("GPE", "LOC"):
+        return False
+    return not is_venue_or_dateline(text, mention.start, mention.end)
+
+
+def _add_table_teams(
+    groups: dict[str, _Group], texts: dict[MentionField, str], originals: dict[MentionField, str]
+) -> None:
+    """Teams in a sports report's standings rows and result lines the model did not tag ("Falkirk 2 1 1 0 3 2 4"):
+    the small model misses most names in tables, where there is no sentence around them."""
+    taken = {(m.field, i) for group in groups.values() for m in group.mentions for i in range(m.start, m.end)}
+    for field_name, text in texts.items():
+        for start, end in score_line_teams(text):
+            if any((field_name, i) in taken for i in range(start, end)):
+                continue
+            name = text[start:end]
+            group = groups.get(name)
+            if group is None:
+                group = groups[name] = _Group(name=name)
+                group.labels["GPE" if is_national_side(name) else "ORG"] += 1
+            group.mentions.append(
+                Mention(start=start, end=end, text=originals[field_name][start:end], field=field_name)
+            )
+
+
+def _mention_order(mention: Mention) -> tuple[bool, int, int]:
+    return mention.field != "title", mention.start, mention.end
+
+
+def _collect(
+    doc: Doc, seen: str, original: str, field_name: MentionField, groups: dict[str, _Group], removed: list[Removal]
+) -> None:
+    """Adds the mentions of one field's spans to ``groups`` and the spans a rule removed to ``removed``."""
+    covered = 0  # end of the last name, which may extend over spans the model split off ("Al Thani", "of Kenya")
+    for span in doc.ents:
+        if span.label_ not in KEPT_LABELS:
+            continue
+        pieces = list(_pieces(span, seen))
+        if not pieces:
+            removed.append(Removal("junk", original[span.start_char : span.end_char], span.label_, field_name))
+        for start, end, text, label in pieces:
+            if start < covered:
+                removed.append(Removal("overlap", original[start:end], label, field_name))
+                continue
+            reason = _dropped(seen, start, end, text, label)
+            if reason:
+                removed.append(Removal(reason, original[start:end], label, field_name))
+                continue
+            covered = end
+            role = None
+            if label == "PERSON":
+                text, start, role = _split_role(seen, text, start)
+                if not text or not _is_name(text):
+                    removed.append(Removal("role_only", original[span.start_char : span.end_char], label, field_name))
+                    continue
+                end = _extend_name(seen, end)
+                text = seen[start:end]
+                covered = end
+            name, canonical, label = _canonical(span.ent_id_, text, label)
+            group = groups.setdefault(name, _Group(name=name))
+            group.canonical = group.canonical or canonical
+            group.labels[label] += 2 if canonical else 1
+            group.mentions.append(Mention(start=start, end=end, text=original[start:end], field=field_name))
+            if role:
+                group.roles.append(role)
 
 
 def _clean(span: Span) -> tuple[int, int, str] | None:
@@ -164,6 +284,12 @@ def _clean(span: Span) -> tuple[int, int, str] | None:
     if tail and len(text) > len(tail.group()) + 1:
         end -= len(tail.group())
         text = text[: -len(tail.group())]
+    # A person's or place's name does not end in a number: "Gatting 83", "Durham 114" are a table row's name and
+    # score (a club's may: "Schalke 04").
+    scores = _TRAILING_NUMBERS.search(text) if span.label_ in ("PERSON", "GPE", "LOC", "NORP") else None
+    if scores and scores.start() > 0:
+        end -= len(text) - scores.start()
+        text = text[: scores.start()]
     # Keep the full stop of an abbreviation ("U.S."), drop a sentence's.
     stripped = text.strip(" -–—,;:\"“”'")
     if stripped.endswith(".") and "." not in stripped[:-1]:
@@ -177,12 +303,14 @@ def _clean(span: Span) -> tuple[int, int, str] | None:
 def _split_role(body: str, text: str, start: int) -> tuple[str, int, str | None]:
     """ "Prime Minister Shigeru Ishiba" -> ("Shigeru Ishiba", start moved, "Prime Minister"); also looks left."""
     role = None
+    span_start = start
     match = _roles_at_start().match(text)
     if match:
         role = match.group(1)
         start += match.end()
         text = text[match.end() :]
-    before = body[max(0, start - _MAX_ROLE_LOOKBEHIND) : start]
+    # Before the span, not before the name: a role inside the span must not be found twice.
+    before = body[max(0, span_start - _MAX_ROLE_LOOKBEHIND) : span_start]
     preceding = _roles_at_end().search(before) or _GENERIC_ROLE.search(before)
     if preceding:
         found = preceding.group(0).strip()
@@ -191,9 +319,37 @@ def _split_role(body: str, text: str, start: int) -> tuple[str, int, str | None]
 
 
 @cache
+def _role_data() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA_DIR / "roles.json").read_text(encoding="utf-8"))
+    return data
+
+
+@cache
 def _roles() -> tuple[str, ...]:
-    data = json.loads((DATA_DIR / "roles.json").read_text(encoding="utf-8"))
-    return tuple(sorted(data["roles"], key=len, reverse=True))
+    """Every language's roles, each also with its first letter in the other case unless capitalised only."""
+    capitalised_only = set(_role_data()["capitalised_only"])
+    spellings = set()
+    for roles in _role_data()["roles"].values():
+        for role in roles:
+            spellings.add(role)
+            if role not in capitalised_only:
+                spellings |= {role[:1].upper() + role[1:], role[:1].lower() + role[1:]}
+    return tuple(sorted(spellings, key=len, reverse=True))
+
+
+@cache
+def _honorific() -> re.Pattern[str]:
+    """Honorifics only people carry: an ORG span starting with one is a person ("King Felipe VI")."""
+    words = "|".join(re.escape(w) for w in _role_data()["honorifics"])
+    return re.compile(rf"(?:{words})\.?\s+[A-Z]")
+
+
+@cache
+def _role_after() -> re.Pattern[str]:
+    """ "Commerce" in "Commerce Secretary", "Supreme" in "Supreme Leader": a department or rank the model took for
+    an ORG."""
+    words = "|".join(re.escape(w) for w in _role_data()["role_heads"])
+    return re.compile(rf"\s+(?:{words})\b")
 
 
 @cache
@@ -244,6 +400,19 @@ def _pieces(span: Span, body: str) -> Iterator[tuple[int, int, str, str]]:
     if span.ent_id_:  # the gazetteer's own spans are right as they are
         yield start, end, text, label
         return
+    # A spaced dash is never inside a name: "Cricket - Surrey" (a headline's section slug), "Romania - Cosmin Contra"
+    # (a squad list). Each side is judged on its own.
+    offset = 0
+    for dash in [*_SPACED_DASH.finditer(text), None]:
+        part_end = dash.start() if dash else len(text)
+        part = text[offset:part_end]
+        if any(ch.isalpha() for ch in part) and len(part) > 1:
+            yield from _piece(body, start + offset, start + part_end, part, label)
+        if dash:
+            offset = dash.end()
+
+
+def _piece(body: str, start: int, end: int, text: str, label: str) -> Iterator[tuple[int, int, str, str]]:
     coordinated = _COORDINATED.fullmatch(text)
     if coordinated and label in ("ORG", "PERSON", "GPE", "LOC") and all(map(_is_place, coordinated.groups())):
         for part in (1, 2):
@@ -251,7 +420,7 @@ def _pieces(span: Span, body: str) -> Iterator[tuple[int, int, str, str]]:
         return
     if label == "ORG":
         start, end, text = _org_extent(body, start, end, text)
-    if label == "ORG" and _HONORIFIC.match(text):
+    if label == "ORG" and _honorific().match(text):
         label = "PERSON"
     elif label == "PERSON" and _ACRONYM.fullmatch(text) and not _is_place(text):
         label = "ORG"  # "BNPB": people are not written as acronyms
@@ -280,21 +449,27 @@ def _org_extent(body: str, start: int, end: int, text: str) -> tuple[int, int, s
     return start, end, text
 
 
-def _dropped(body: str, start: int, end: int, text: str, label: str) -> bool:
-    """Spans that are no entity: page furniture, departments inside titles, lower-case descriptions."""
+def _dropped(body: str, start: int, end: int, text: str, label: str) -> str | None:
+    """The ``REMOVAL_RULES`` name of why a span is no entity (page furniture, departments inside titles,
+    lower-case descriptions), or None."""
     if text in _ignored():
-        return True
+        return "not_entity"
+    if is_sport_name(text):
+        return "sport_name"
     if label != "ORG":
-        return False
-    if not any(ch.isupper() for ch in text) or _ROLE_OBJECT.search(body[max(0, start - _MAX_ROLE_LOOKBEHIND) : start]):
-        return True
+        return None
+    if not any(ch.isupper() for ch in text):
+        return "lower_case_org"
+    if _ROLE_OBJECT.search(body[max(0, start - _MAX_ROLE_LOOKBEHIND) : start]):
+        return "role_object"
     if _MOVEMENT.fullmatch(text):
-        return True
-    if " " not in text and not text.isupper() and _ROLE_AFTER.match(body, end):
-        return True
+        return "movement"
+    if " " not in text and not text.isupper() and _role_after().match(body, end):
+        return "role_prefix"
     words = text.split()
-    # "European steel association", "Chinese foreign ministry": a description, not a name.
-    return len(words) > 1 and all(w[0].islower() for w in words[1:]) and _is_place(words[0])
+    if len(words) > 1 and all(w[0].islower() for w in words[1:]) and _is_place(words[0]):
+        return "place_description"
+    return None
 
 
 def _extend_name(body: str, end: int) -> int:
@@ -384,22 +559,60 @@ def _initials(name: str) -> str:
     return "".join(word[0] for word in re.split(r"[\s\-]+", name) if word[:1].isupper())
 
 
-def _relabel_leftovers(groups: dict[str, _Group], body: str) -> None:
+def _relabel_leftovers(groups: dict[str, _Group], texts: dict[MentionField, str]) -> list[Removal]:
     """After the merges: a bare "surname" that is a place is the place ("Izmir"), one a common noun introduces is an
     organisation ("miner Fortescue"); a lone capitalised word the model called a person only where it opens
-    sentences ("Turnout", "Learn") is no one."""
+    sentences ("Turnout", "Learn") is no one. Returns the mentions that removed."""
+    removed = []
     for group in list(groups.values()):
         if group.label != "PERSON" or group.canonical or len(_tokens(group.name)) > 1:
             continue
         if _is_place(group.name):
             group.labels["GPE"] += sum(group.labels.values()) + 1
         elif any(
-            _ORG_BEFORE.search(body, max(0, m.start - 30), m.start) or _ORG_AFTER.match(body, m.end)
+            _ORG_BEFORE.search(texts[m.field], max(0, m.start - 30), m.start) or _ORG_AFTER.match(texts[m.field], m.end)
             for m in group.mentions
         ):
             group.labels["ORG"] += sum(group.labels.values()) + 1
-        elif not group.roles and all(_opens_sentence(body, m.start) for m in group.mentions):
+        elif not group.roles and all(_opens_sentence(texts[m.field], m.start) for m in group.mentions):
+            removed += [Removal("sentence_opener", m.text, group.label, m.field) for m in group.mentions]
             del groups[group.name]
+    return removed
+
+
+def _propagate(groups: dict[str, _Group], texts: dict[MentionField, str], originals: dict[MentionField, str]) -> None:
+    """Adds the mentions the model missed of names it found elsewhere in the same article: a name means the same
+    thing throughout one story, and the small model often tags it once and misses it in a headline, a table or a
+    list. Also a person's surname alone ("Alan Shearer" ... "SHEARER NAMED"), where only one person has it."""
+    owners: dict[str, _Group | None] = {}
+    for group in groups.values():
+        surfaces = {texts[m.field][m.start : m.end] for m in group.mentions}
+        if group.label == "PERSON" and len(_tokens(group.name)) > 1:
+            surfaces.add(group.name.split()[-1])
+        for surface in surfaces:
+            if len(surface) > 1 and surface[0].isupper() and surface.casefold() not in STOP_WORDS:
+                owners[surface] = group if owners.get(surface, group) is group else None
+    wanted = {surface: group for surface, group in owners.items() if group is not None}
+    if not wanted:
+        return
+    taken = {(m.field, i) for group in groups.values() for m in group.mentions for i in range(m.start, m.end)}
+    pattern = re.compile(
+        r"(?<![\w\-'’])(?:" + "|".join(re.escape(s) for s in sorted(wanted, key=len, reverse=True)) + r")(?![\w\-])"
+    )
+    for field_name, text in texts.items():
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if (field_name, start) in taken or (field_name, end - 1) in taken or _next_to_a_name(text, start, end):
+                continue
+            mention = Mention(start=start, end=end, text=originals[field_name][start:end], field=field_name)
+            wanted[match.group()].mentions.append(mention)
+            taken.update((field_name, i) for i in range(start, end))
+
+
+def _next_to_a_name(text: str, start: int, end: int) -> bool:
+    """Whether a capitalised word touches the match: it is then part of a longer name ("New England")."""
+    before = _CAPITALISED_BEFORE.search(text, max(0, start - 30), start)
+    return bool(before) or bool(_CAPITALISED_AFTER.match(text, end))
 
 
 def _opens_sentence(body: str, start: int) -> bool:
@@ -500,3 +713,18 @@ def names(entities: Iterable[Entity], types: Iterable[str]) -> list[str]:
     """Sorted distinct names of the entities of the given types."""
     wanted = set(types)
     return sorted({e.name for e in entities if e.type in wanted})
+
+
+def title_to_tag(title: str | None, title_derived: bool, body: str) -> str | None:
+    """The headline to run NER on, or None when its words are already the body's: a title made from the lead,
+    or one the body repeats as its first paragraph (each name would be counted twice)."""
+    if not title or title_derived:
+        return None
+    first = body.lstrip().split("\n", 1)[0]
+    if _comparable(first) == _comparable(title):
+        return None
+    return title
+
+
+def _comparable(line: str) -> str:
+    return " ".join(line.split()).rstrip(" .").casefold()

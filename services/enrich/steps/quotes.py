@@ -217,7 +217,7 @@ class _Mentions:
             for entity in entities
             if entity.type in SPEAKER_TYPES
             for mention in entity.mentions
-            if not is_quoted(mention.start)
+            if mention.field == "body" and not is_quoted(mention.start)
         )
         self.items = found
         self.starts = [start for start, _, _ in found]

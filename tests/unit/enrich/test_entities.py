@@ -147,3 +147,71 @@ def test_acronym_folds_into_its_long_name(nlp: Language) -> None:
     orgs = {e.name: e for e in entities_of(nlp, text) if e.type == "ORG"}
     assert "IMSC" not in orgs
     assert {m.text for m in orgs["Intergovernmental Maritime Safety Council"].mentions} >= {"IMSC"}
+
+
+def _title_and_body(nlp: Language, title: str, body: str) -> list[Entity]:
+    from services.enrich.steps.casing import case_normalised
+
+    body_doc = nlp(case_normalised(body))
+    title_doc = nlp(case_normalised(title, context=body))
+    return extract_entities(body_doc, body, title_doc=title_doc, title=title)
+
+
+def test_an_all_caps_headline_is_tagged_with_its_own_field_and_original_text(nlp: Language) -> None:
+    title = "SOCCER - SHEARER NAMED AS ENGLAND CAPTAIN ."
+    body = "LONDON 1996-08-30\nAlan Shearer was named as the new England captain on Friday by coach Glenn Hoddle ."
+    entities = _title_and_body(nlp, title, body)
+    texts = {(m.field, m.text) for e in entities for m in e.mentions}
+    assert {("title", "SHEARER"), ("title", "ENGLAND"), ("body", "LONDON"), ("body", "Alan Shearer")} <= texts
+    shearer = persons(entities)["Alan Shearer"]
+    assert {m.text for m in shearer.mentions} == {"SHEARER", "Alan Shearer"}
+    for entity in entities:
+        for m in entity.mentions:
+            assert (title if m.field == "title" else body)[m.start : m.end] == m.text
+    assert not any(e.name in ("Named", "Captain") for e in entities)
+
+
+def test_a_title_the_body_repeats_is_not_tagged_twice() -> None:
+    from services.enrich.steps.entities import title_to_tag
+
+    assert title_to_tag("Rain stops play", False, "RAIN STOPS PLAY .\n\nLeeds - rain fell.") is None
+    assert title_to_tag("Rain stops play", True, "Rain stops play at Leeds.") is None
+    assert title_to_tag("Rain stops play", False, "LEEDS - Rain fell all day.") == "Rain stops play"
+
+
+def test_each_removal_names_its_rule(nlp: Language) -> None:
+    from services.enrich.steps.entities import REMOVAL_RULES, extract_entities_counted
+
+    text = "Commerce Secretary Lutnick spoke. The Prime Minister left. Turnout was low."
+    entities, removed = extract_entities_counted(nlp(text))
+    assert {r.rule for r in removed} <= REMOVAL_RULES.keys()
+    assert all(r.text in text for r in removed)
+    kept = {m.text for e in entities for m in e.mentions}
+    assert not kept & {r.text for r in removed}
+
+
+def test_sports_and_foreign_roles_split_from_the_name(nlp: Language) -> None:
+    sport = persons(entities_of(nlp, "Defender Hassan Abbas scored twice for Al Wahda on Friday."))
+    assert sport["Hassan Abbas"].role == "Defender"
+    assert [m.text for m in sport["Hassan Abbas"].mentions] == ["Hassan Abbas"]
+    german = persons(entities_of(nlp, "Bundeskanzlerin Angela Merkel traf Trainer Joachim Löw in Berlin."))
+    assert german["Angela Merkel"].role == "Bundeskanzlerin" and german["Joachim Löw"].role == "Trainer"
+
+
+def test_initials_are_not_roles_and_scores_are_not_names(nlp: Language) -> None:
+    names = {m.text for e in entities_of(nlp, "M. Atherton c Smith b Jones 12\nG. Kersey 63\n") for m in e.mentions}
+    assert "M. Atherton" in names
+    assert not any(name[-1].isdigit() for name in names)
+
+
+def test_in_a_sports_report_a_county_is_its_team_and_a_country_a_place(nlp: Language) -> None:
+    title = "CRICKET - SURREY BEAT KENT AT THE OVAL ."
+    body = (
+        "LONDON 1996-08-30\nSurrey beat Kent by an innings on Friday in London to stay top of the county "
+        "championship , while England named their captain for the match against Pakistan .\n"
+        "Standings :\nSurrey 12 8 2 2 180\nKent 12 7 3 2 166\nEssex 12 6 4 2 150\n"
+    )
+    typed = {(m.field, m.text, e.type) for e in _title_and_body(nlp, title, body) for m in e.mentions}
+    assert {("title", "SURREY", "ORG"), ("body", "Surrey", "ORG"), ("body", "Essex", "ORG")} <= typed
+    assert ("body", "LONDON", "GPE") in typed and ("body", "England", "GPE") in typed
+    assert not any(text == "London" and kind == "ORG" for _, text, kind in typed)
