@@ -8,6 +8,7 @@ from quality.entities.newswire import (
     NewswireDoc,
     load_newswire,
     mention_bag,
+    predict_enriched,
     predict_ours,
     render,
     score,
@@ -46,7 +47,9 @@ def test_our_text_goes_through_title_and_body_and_rules_are_costed(nlp: Language
     )
     (bag,), costs = predict_ours([doc], nlp)
     assert gold <= bag
-    lines = render(score([doc], [bag]), score([doc], [Counter()]), costs, 1)
+    (enriched,) = predict_enriched([doc], nlp)
+    assert gold <= enriched  # through extraction too: the headline and the dateline line are tagged
+    lines = render(score([doc], [enriched]), score([doc], [bag]), score([doc], [Counter()]), costs, 1)
     assert any(line.startswith("  PER") for line in lines) and any("sentence_opener" in line for line in lines)
 
 

@@ -162,8 +162,9 @@ def _parse_segment(lines: list[str], *, source_name: str | None, published_text:
         if standalone is not None:
             dateline, dateline_date = standalone.place, standalone.date_text
             agency = agency or canonical_agency(standalone.agency or "")
-            if standalone.date_text is None:
-                continue  # a page's place label ("ISTANBUL"); a wire's dated dateline line is part of its copy
+            if standalone.date_text is not None:
+                paragraphs.append(line)  # a wire's dated dateline line is part of its copy, like an inline one
+            continue  # a page's place label ("ISTANBUL") is not
         byline_match = BYLINE.match(line) if len(line.split()) <= 10 and not is_sentence(line) else None
         if byline_match and len(paragraphs) <= 1:
             byline = byline_match["name"]
