@@ -60,24 +60,48 @@ def versions(es_info: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+# The vector extensions that decide how fast spaCy's and numpy's kernels run: two results compare only on the same.
+_SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
+
+
 def machine() -> dict[str, Any]:
     cpu = "?"
+    flags: list[str] = []
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
+            if line.startswith("model name") and cpu == "?":
                 cpu = line.split(":", 1)[1].strip()
-                break
+            elif line.startswith("flags") and not flags:
+                present = set(line.split(":", 1)[1].split())
+                flags = [flag for flag in _SIMD_FLAGS if flag in present]
     return {
         "cpu": cpu,
+        "simd": flags,
         "cores": psutil.cpu_count(logical=True),
         "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
         "os": platform.platform(),
     }
 
 
+def machine_line(results: dict[str, Any]) -> str:
+    """ "AMD EPYC, 2 cores, 23.5 GiB, AVX-512 (avx2 avx512f ...), limit 10,372 words/s": what a figure depends on."""
+    found = results["machine"]
+    simd = found.get("simd", [])
+    widest = "AVX-512" if "avx512f" in simd else "AVX2" if "avx2" in simd else "no AVX2"
+    limit = results["figures"].get("limit_words_per_s", {}).get("median")
+    limit_text = f", limit {limit:,.0f} words/s (plain nlp.pipe)" if limit else ""
+    return (
+        f"machine: {found['cpu']}, {found['cores']} cores, {found['memory_gib']} GiB, {widest} "
+        f"({' '.join(simd) or 'none'}){limit_text}"
+    )
+
+
 def table(results: dict[str, Any]) -> str:
-    lines = [f"{'figure':34} {'median':>10} {'min':>10} {'max':>10}  {'unit':11} {'target':>8}  result"]
+    lines = [
+        machine_line(results),
+        f"{'figure':34} {'median':>10} {'min':>10} {'max':>10}  {'unit':11} {'target':>8}  result",
+    ]
     for key, label, unit, op, target in FIGURES:
         figure = results["figures"].get(key)
         if figure is None:
@@ -97,7 +121,12 @@ def table(results: dict[str, Any]) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = ["| figure | median | min | max | unit | target | result |", "|---|---:|---:|---:|---|---|---|"]
+    lines = [
+        machine_line(results),
+        "",
+        "| figure | median | min | max | unit | target | result |",
+        "|---|---:|---:|---:|---|---|---|",
+    ]
     for key, label, unit, op, target in FIGURES:
         figure = results["figures"].get(key)
         if figure is None:
