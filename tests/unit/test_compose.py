@@ -10,17 +10,22 @@ import pytest
 import yaml
 
 from services.common.settings import CommonSettings
+from services.dlq.settings import DlqSettings
 from services.enrich.settings import EnrichSettings
 from services.indexer.settings import IndexerSettings
 from services.ingest.settings import IngestSettings
+from services.replay.settings import ReplaySettings
 from services.search.settings import SearchSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON_SERVICES = {
-    "enrich": EnrichSettings,
-    "indexer": IndexerSettings,
-    "ingest": IngestSettings,
-    "search": SearchSettings,
+# Compose service -> the settings classes its commands read.
+PYTHON_SERVICES: dict[str, tuple[type[CommonSettings], ...]] = {
+    "enrich": (EnrichSettings,),
+    "indexer": (IndexerSettings,),
+    "ingest": (IngestSettings,),
+    "search": (SearchSettings,),
+    # audit, status, search, wait-searchable read CommonSettings; replay and dlq replay their own.
+    "ops": (ReplaySettings, DlqSettings),
 }
 
 
@@ -114,6 +119,25 @@ def test_dockerfile_copies_only_existing_paths() -> None:
 @pytest.mark.parametrize("service", sorted(PYTHON_SERVICES))
 def test_service_environment_is_read_by_its_settings(compose: dict[str, Any], service: str) -> None:
     environment = compose["services"][service]["environment"]
-    known = _env_names(PYTHON_SERVICES[service])
+    known = set().union(*(_env_names(cls) for cls in PYTHON_SERVICES[service]))
     assert set(environment) <= known, set(environment) - known
     assert {"KAFKA_BOOTSTRAP_SERVERS", "ELASTICSEARCH_URL"} <= set(environment)
+
+
+def test_each_elasticsearch_user_of_compose_has_a_role_file_and_a_password(compose: dict[str, Any]) -> None:
+    """The services and the operators' commands log in as the users setup-security.sh makes from roles/*.json."""
+    roles = {path.stem for path in (ROOT / "infra/elasticsearch/roles").glob("*.json")}
+    setup_env = compose["services"]["es-setup"]["environment"]
+    users = {}
+    for name, service in compose["services"].items():
+        user = service.get("environment", {}).get("ELASTICSEARCH_USERNAME")
+        if user and name != "kibana":
+            users[name] = user
+    assert users == {"indexer": "dateline_indexer", "search": "dateline_search", "ops": "dateline_operator"}
+    for user in users.values():
+        assert user in roles
+        assert f"{user.upper()}_PASSWORD" in setup_env, user
+    ops = compose["services"]["ops"]
+    assert ops["entrypoint"] == ["dateline"] and ops["profiles"] == ["ops"]
+    assert ops["depends_on"]["es-setup"]["condition"] == "service_completed_successfully"
+    assert any(str(volume).endswith(":/var/lib/dateline") for volume in ops["volumes"])
