@@ -329,7 +329,12 @@ def test_the_scan_sees_the_calls_it_must_see(graph: Graph) -> None:
 
 
 def _is_make_client(node: ast.expr) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "make_client"
+    """``make_client(...)``, or ``<client>.options(...)`` (a client with other request options)."""
+    if not isinstance(node, ast.Call):
+        return False
+    if isinstance(node.func, ast.Name):
+        return node.func.id == "make_client"
+    return node.func.attr == "options" if isinstance(node.func, ast.Attribute) else False
 
 
 def test_every_client_in_services_goes_by_a_name_the_scan_knows() -> None:
