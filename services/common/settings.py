@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_STACK_ENV = REPO_ROOT / "infra" / "local" / ".cache" / "run" / "stack.env"
+# infra/kafka and infra/elasticsearch as package data: links to the repository's in a checkout, copies in a wheel.
+PACKAGED_INFRA = Path(__file__).resolve().parent / "infra"
 
 
 def _alias(name: str) -> AliasChoices:
@@ -55,7 +57,7 @@ class CommonSettings(BaseSettings):
         description="Read alias; indices are <prefix>-YYYY.MM.",
     )
     max_article_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="Larger deliveries are rejected.")
-    infra_dir: Path = REPO_ROOT / "infra"
+    infra_dir: Path = PACKAGED_INFRA
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|text)$")
 
