@@ -11,7 +11,7 @@ LOCAL := infra/local
 STACK_ENV := $(LOCAL)/.cache/run/stack.env
 SAMPLE_FEED := samples/feed
 
-.PHONY: help setup jars up down run test lint unit integration faults bench bench-backfill schemas quality quality-entities soak-feeds clean
+.PHONY: help setup lock wheel-check jars up down run test lint unit integration faults bench bench-backfill schemas quality quality-entities soak-feeds clean
 
 help:
 	@echo "make run    set up, start Kafka + Elasticsearch + services, stream the sample feed, search it (Ctrl-C stops)"
@@ -19,13 +19,23 @@ help:
 	@echo "make up / make down   the local stack and services in the background / stop everything"
 	@echo "make faults  the fault tests of issue 6 (kills, outages, poison), each printing its audit (part of make test)"
 	@echo "make bench  throughput, freshness, memory vs targets (BENCHMARKS.md)    make soak  50,000-article memory soak"
+	@echo "make lock   regenerate requirements.lock and requirements-dev.lock after pyproject.toml changed"
 	@echo "make clean  stop and remove local data, logs and the venv"
 
-$(INSTALLED): pyproject.toml
+# Exactly the versions in requirements-dev.lock (hashes checked), then our own package without resolving anything.
+$(INSTALLED): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# After a dependency changes in pyproject.toml (or to take newer transitive versions): regenerate both locks from
+# PyPI, then commit them. requirements.lock is what the Docker image installs; requirements-dev.lock adds [dev].
+LOCK_FLAGS := --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-find-links
+lock: $(INSTALLED)
+	$(BIN)/pip-compile $(LOCK_FLAGS) --output-file=requirements.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra=dev --output-file=requirements-dev.lock pyproject.toml
 
 setup: $(INSTALLED) jars
 

@@ -142,6 +142,7 @@ def search(
     from services.common.settings import CommonSettings
     from services.search.query import (
         FACET_FIELDS,
+        InvalidQuery,
         SearchRequest,
         UnknownFacet,
         build_search_body,
@@ -165,6 +166,8 @@ def search(
             collapse=collapse,
             speaker=speaker or None,
         )
+    except InvalidQuery as exc:
+        raise typer.BadParameter(f"query not accepted: {exc}", param_hint="QUERY") from exc
     except UnknownFacet as exc:
         raise typer.BadParameter(str(exc)) from exc
     settings = CommonSettings()

@@ -1,30 +1,28 @@
 #!/usr/bin/env bash
-# One-shot, run by the `es-setup` service of docker-compose.yml: sets the kibana_system password and creates
-# least-privilege roles and users for the Dateline services. Idempotent (PUT/POST overwrite).
+# One-shot, run by the `es-setup` service of docker-compose.yml: sets the kibana_system password and creates one
+# least-privilege role and user per file in roles/ (user and role share the file's name; privileges.json says which
+# API each privilege is for). Idempotent (PUT/POST overwrite), so re-running it also rotates the passwords.
 set -euo pipefail
-ES="${ES_URL:-http://elasticsearch:9200}"
-auth=(-u "elastic:${ELASTIC_PASSWORD:?}")
-json=(-H "Content-Type: application/json")
+ES="${ES_URL:?}"
+here="$(cd "$(dirname "$0")" && pwd)"
+curl_es=(curl -fsS -u "elastic:${ELASTIC_PASSWORD:?}" -H "Content-Type: application/json")
+if [ -n "${ES_CA_CERT:-}" ]; then curl_es+=(--cacert "$ES_CA_CERT"); fi
 
-until curl -fsS "${auth[@]}" "$ES/_cluster/health?wait_for_status=yellow&timeout=5s" >/dev/null; do
+until "${curl_es[@]}" "$ES/_cluster/health?wait_for_status=yellow&timeout=5s" >/dev/null; do
   echo "waiting for Elasticsearch"; sleep 3
 done
 
-curl -fsS "${auth[@]}" "${json[@]}" -X POST "$ES/_security/user/kibana_system/_password" \
+"${curl_es[@]}" -X POST "$ES/_security/user/kibana_system/_password" \
   -d "{\"password\":\"${KIBANA_PASSWORD:?}\"}" >/dev/null
 
-curl -fsS "${auth[@]}" "${json[@]}" -X PUT "$ES/_security/role/dateline_indexer" -d '{
-  "cluster": ["monitor", "manage_index_templates"],
-  "indices": [{"names": ["articles", "articles-*"],
-               "privileges": ["create_index", "write", "view_index_metadata", "auto_configure"]}]
-}' >/dev/null
-curl -fsS "${auth[@]}" "${json[@]}" -X PUT "$ES/_security/role/dateline_search" -d '{
-  "cluster": ["monitor"],
-  "indices": [{"names": ["articles", "articles-*"], "privileges": ["read", "view_index_metadata"]}]
-}' >/dev/null
-
-curl -fsS "${auth[@]}" "${json[@]}" -X PUT "$ES/_security/user/dateline_indexer" \
-  -d "{\"password\":\"${INDEXER_PASSWORD:?}\",\"roles\":[\"dateline_indexer\"]}" >/dev/null
-curl -fsS "${auth[@]}" "${json[@]}" -X PUT "$ES/_security/user/dateline_search" \
-  -d "{\"password\":\"${SEARCH_PASSWORD:?}\",\"roles\":[\"dateline_search\"]}" >/dev/null
+# The password of user NAME comes from the variable NAME_PASSWORD in upper case (DATELINE_INDEXER_PASSWORD, ...).
+for role_file in "$here"/roles/*.json; do
+  name="$(basename "$role_file" .json)"
+  password_var="$(echo "${name}_PASSWORD" | tr '[:lower:]' '[:upper:]')"
+  password="${!password_var:?$password_var is not set}"
+  "${curl_es[@]}" -X PUT "$ES/_security/role/$name" --data-binary "@$role_file" >/dev/null
+  "${curl_es[@]}" -X PUT "$ES/_security/user/$name" \
+    -d "{\"password\":\"$password\",\"roles\":[\"$name\"]}" >/dev/null
+  echo "role and user $name"
+done
 echo "security set up"

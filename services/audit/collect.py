@@ -13,6 +13,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from schemas import ArticleEnriched, ArticleIngested, ArticleRejected, InvalidMessage, decode
 from services.audit.reconcile import AuditReport, DeadLetter, IndexedDocs, TopicRecord, reconcile
 from services.common.elastic import make_client
+from services.common.kafka import kafka_client_options
 from services.common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ T = TypeVar("T")
 def read_topic(settings: CommonSettings, topic: str, parse: Callable[[ConsumerRecord], T]) -> Iterator[T]:
     """Every record of ``topic`` from the beginning to the end offsets of now, through ``parse``; no group."""
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka_client_options(settings),
         enable_auto_commit=False,
         group_id=None,
         client_id="dateline-audit",

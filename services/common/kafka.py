@@ -51,6 +51,25 @@ def declared_topics(settings: CommonSettings) -> list[TopicSpec]:
     ]
 
 
+def kafka_client_options(settings: CommonSettings) -> dict[str, Any]:
+    """Connection options every kafka-python client gets: where the brokers are and, when the listener wants it,
+    TLS (with the deployment's CA) and SASL credentials."""
+    options: dict[str, Any] = {"bootstrap_servers": settings.kafka_bootstrap_servers}
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return options
+    options["security_protocol"] = protocol
+    if protocol in ("SSL", "SASL_SSL") and settings.kafka_ssl_cafile:
+        options["ssl_cafile"] = str(settings.kafka_ssl_cafile)
+    if protocol.startswith("SASL_"):
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        options["sasl_plain_password"] = (
+            settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None
+        )
+    return options
+
+
 class KafkaUnavailable(RuntimeError):
     """Kafka did not answer within the configured start-up wait."""
 
@@ -63,7 +82,7 @@ def connect_admin(settings: CommonSettings, *, wait_s: float | None = None) -> K
     while True:
         try:
             return KafkaAdminClient(
-                bootstrap_servers=settings.kafka_bootstrap_servers,
+                **kafka_client_options(settings),
                 client_id="dateline-admin",
                 bootstrap_timeout_ms=int(min(10.0, max(wait_s, 1.0)) * 1000),
             )
@@ -108,7 +127,7 @@ def ensure_topics(settings: CommonSettings) -> list[str]:
 def make_producer(settings: CommonSettings, **overrides: Any) -> KafkaProducer:
     """A producer that loses nothing it acknowledged: acks from all in-sync replicas, idempotent retries."""
     options: dict[str, Any] = {
-        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        **kafka_client_options(settings),
         "acks": "all",
         "enable_idempotence": True,
         "linger_ms": 5,
@@ -121,7 +140,7 @@ def make_producer(settings: CommonSettings, **overrides: Any) -> KafkaProducer:
 
 def end_offsets(settings: CommonSettings, topics: Iterable[str]) -> dict[str, int]:
     """Sum of the end offsets over each topic's partitions (the number of records ever written)."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    consumer = KafkaConsumer(**kafka_client_options(settings), enable_auto_commit=False)
     try:
         totals: dict[str, int] = {}
         for topic in topics:
@@ -136,8 +155,8 @@ def end_offsets(settings: CommonSettings, topics: Iterable[str]) -> dict[str, in
 def consumer_lag(settings: CommonSettings, groups: Iterable[str]) -> dict[str, int]:
     """Records not yet committed by each consumer group, over the partitions it has committed on."""
     groups = list(groups)
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="dateline-admin")
-    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
+    admin = KafkaAdminClient(**kafka_client_options(settings), client_id="dateline-admin")
+    consumer = KafkaConsumer(**kafka_client_options(settings), enable_auto_commit=False)
     try:
         committed_by_group = _with_coordinator(lambda: admin.list_group_offsets(groups))
         lag: dict[str, int] = {}

@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_STACK_ENV = REPO_ROOT / "infra" / "local" / ".cache" / "run" / "stack.env"
+# infra/kafka and infra/elasticsearch as package data: links to the repository's in a checkout, copies in a wheel.
+PACKAGED_INFRA = Path(__file__).resolve().parent / "infra"
 
 
 def _alias(name: str) -> AliasChoices:
@@ -29,6 +31,21 @@ class CommonSettings(BaseSettings):
     elasticsearch_username: str | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_USERNAME"))
     elasticsearch_password: SecretStr | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_PASSWORD"))
     elasticsearch_ca_certs: Path | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_CA_CERTS"))
+    # Inside compose the services use the broker's PLAINTEXT inside listener; tools on the host reach the outside
+    # listener, which takes SASL_SSL with SCRAM-SHA-512 (docker-compose.yml).
+    kafka_security_protocol: str = Field(
+        default="PLAINTEXT",
+        pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$",
+        validation_alias=_alias("KAFKA_SECURITY_PROTOCOL"),
+    )
+    kafka_sasl_mechanism: str = Field(
+        default="SCRAM-SHA-512",
+        pattern="^(SCRAM-SHA-256|SCRAM-SHA-512|PLAIN)$",
+        validation_alias=_alias("KAFKA_SASL_MECHANISM"),
+    )
+    kafka_sasl_username: str | None = Field(default=None, validation_alias=_alias("KAFKA_SASL_USERNAME"))
+    kafka_sasl_password: SecretStr | None = Field(default=None, validation_alias=_alias("KAFKA_SASL_PASSWORD"))
+    kafka_ssl_cafile: Path | None = Field(default=None, validation_alias=_alias("KAFKA_SSL_CAFILE"))
 
     kafka_startup_wait_s: float = Field(
         default=300.0, ge=0, description="How long a service waits at start for Kafka before giving up."
@@ -40,7 +57,7 @@ class CommonSettings(BaseSettings):
         description="Read alias; indices are <prefix>-YYYY.MM.",
     )
     max_article_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="Larger deliveries are rejected.")
-    infra_dir: Path = REPO_ROOT / "infra"
+    infra_dir: Path = PACKAGED_INFRA
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|text)$")
 

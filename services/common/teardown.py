@@ -5,7 +5,7 @@ from __future__ import annotations
 from kafka import KafkaAdminClient
 
 from services.common.elastic import make_client, template_name
-from services.common.kafka import declared_topics
+from services.common.kafka import declared_topics, kafka_client_options
 from services.common.settings import CommonSettings
 
 
@@ -24,7 +24,7 @@ def delete_indices(settings: CommonSettings) -> None:
 
 def delete_topics(settings: CommonSettings) -> None:
     """Deletes the prefix's declared topics that exist."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=10000)
+    admin = KafkaAdminClient(**kafka_client_options(settings), request_timeout_ms=10000)
     try:
         existing = set(admin.list_topics())
         names = [spec.name for spec in declared_topics(settings) if spec.name in existing]

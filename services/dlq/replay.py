@@ -24,7 +24,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from schemas import ArticleRejected, InvalidMessage, decode
 from services.audit.collect import read_topic
-from services.common.kafka import make_producer
+from services.common.kafka import kafka_client_options, make_producer
 from services.common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class Ledger:
 
 
 def ledger_for(settings: CommonSettings, state_dir: Path) -> Ledger:
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="dateline-dlq")
+    admin = KafkaAdminClient(**kafka_client_options(settings), client_id="dateline-dlq")
     try:
         cluster_id = admin.describe_cluster().get("cluster_id") or "unknown-cluster"
     finally:

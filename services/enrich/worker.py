@@ -14,6 +14,7 @@ import asyncio
 import base64
 import functools
 import logging
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -96,6 +97,22 @@ def faust_brokers(bootstrap_servers: str) -> list[str]:
     return [f"kafka://{server.strip()}" for server in bootstrap_servers.split(",") if server.strip()]
 
 
+def faust_credentials(settings: EnrichSettings) -> faust.SASLCredentials | faust.SSLCredentials | None:
+    """The worker's broker credentials, from the same settings as every kafka-python client's."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = ssl.create_default_context(cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None)
+    if protocol == "SSL":
+        return faust.SSLCredentials(context)
+    return faust.SASLCredentials(
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else None,
+        ssl_context=context if protocol == "SASL_SSL" else None,
+        mechanism=settings.kafka_sasl_mechanism,
+    )
+
+
 def dead_letter(
     *, reason: str, error: str, original: bytes | None, event_message: Any, article_id: str | None = None
 ) -> ArticleRejected:
@@ -126,6 +143,7 @@ def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | N
     app = faust.App(
         settings.app_id,
         broker=faust_brokers(settings.kafka_bootstrap_servers),
+        broker_credentials=faust_credentials(settings),
         key_serializer="raw",
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",

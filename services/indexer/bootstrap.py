@@ -5,7 +5,7 @@ from __future__ import annotations
 from kafka import KafkaConsumer
 
 from services.common.elastic import install_template, make_client
-from services.common.kafka import ensure_topics, make_producer
+from services.common.kafka import ensure_topics, kafka_client_options, make_producer
 from services.indexer.consumer import Indexer
 from services.indexer.settings import IndexerSettings
 
@@ -16,7 +16,7 @@ def bootstrap(settings: IndexerSettings) -> Indexer:
     install_template(es, settings)
     consumer = KafkaConsumer(
         settings.topic_enriched,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka_client_options(settings),
         group_id=settings.group_id,
         client_id="dateline-indexer",
         enable_auto_commit=False,

@@ -17,9 +17,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from services.common.ratelimit import RateLimiter
 from services.ingest.publisher import Outcome
 from services.ingest.request_checks import (
-    RateLimiter,
     RequestRefused,
     bearer_token_matches,
     check_media_type,

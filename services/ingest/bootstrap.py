@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kafka import KafkaAdminClient, KafkaProducer
 
-from services.common.kafka import ensure_topics, make_producer
+from services.common.kafka import ensure_topics, kafka_client_options, make_producer
 from services.ingest.backpressure import DeliveryGate
 from services.ingest.dropdir import DropDirWatcher
 from services.ingest.feed_state import FeedStateStore
@@ -22,7 +22,7 @@ FEED_FETCH_TIMEOUT_S = 30.0
 
 def cluster_scope(settings: IngestSettings) -> str:
     """Seen-ids are kept per Kafka cluster and topic: a new cluster (e.g. a wiped local stack) starts afresh."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers, client_id="dateline-ingest")
+    admin = KafkaAdminClient(**kafka_client_options(settings), client_id="dateline-ingest")
     try:
         cluster_id = admin.describe_cluster().get("cluster_id") or "unknown-cluster"
     finally:

@@ -32,6 +32,7 @@ from services.common.elastic import (
     generation_template,
     install_template,
 )
+from services.common.kafka import kafka_client_options
 from services.enrich.pipeline import enrich_batch
 from services.enrich.steps.stories import StoryIndex
 from services.indexer.documents import bulk_action
@@ -80,7 +81,7 @@ class Replay:
         existing = self._es.indices.get(index=f"{prefix}-*", allow_no_indices=True)
         report = ReplayReport(current, next_generation(existing, prefix, current), docs_before=self._count())
         consumer = KafkaConsumer(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
+            **kafka_client_options(self._settings),
             client_id="dateline-replay",
             group_id=None,
             enable_auto_commit=False,

@@ -7,15 +7,21 @@ consistent snapshot, past 10,000 hits (``search_after``) when near-duplicates ar
 from __future__ import annotations
 
 import logging
+import time as clock
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
+from elastic_transport import TransportError as ConnectionLevelError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import BaseModel
 
+from services.common.ratelimit import RateLimiter
 from services.search.query import (
     FACET_FIELDS,
     MAX_RESULT_WINDOW,
@@ -23,6 +29,7 @@ from services.search.query import (
     Cursor,
     Interval,
     InvalidCursor,
+    InvalidQuery,
     SearchRequest,
     Sort,
     UnknownFacet,
@@ -33,6 +40,12 @@ from services.search.settings import SearchSettings
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+SEARCHES = Counter("dateline_search_requests_total", "Search API requests, by outcome.", ["outcome"])
+SEARCH_SECONDS = Histogram(
+    "dateline_search_seconds", "Search API request time.", buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+)
+TIMED_OUT = Counter("dateline_search_timed_out_total", "Searches Elasticsearch cut short at the timeout.")
 
 
 class Bucket(BaseModel):
@@ -105,13 +118,34 @@ def create_app(settings: SearchSettings, es: Elasticsearch) -> FastAPI:
         redoc_url=None,
     )
     alias = settings.index_prefix
+    limiter = RateLimiter(settings.search_rate_per_s, settings.search_rate_burst)
+    # A search may take its whole budget on the node; the HTTP request gets a little more before it gives up.
+    client = es.options(request_timeout=settings.search_timeout_s + 5)
+
+    def check_rate(request: Request) -> None:
+        client = request.client.host if request.client else "unknown"
+        allowed, wait_s = limiter.allow(client)
+        if not allowed:
+            SEARCHES.labels(outcome="rate_limited").inc()
+            raise HTTPException(429, f"too many requests from {client}", headers={"Retry-After": str(wait_s)})
 
     @app.get("/api/health")
-    def health() -> dict[str, Any]:
-        return {"ok": bool(es.ping()), "index": alias}
+    @app.get("/health")
+    def health() -> JSONResponse:
+        """200 while Elasticsearch answers, 503 while it does not (compose's healthcheck asks this)."""
+        try:
+            up = bool(es.options(request_timeout=5, max_retries=0).ping())
+        except (ApiError, ConnectionLevelError):
+            up = False
+        return JSONResponse({"ok": up, "elasticsearch_available": up, "index": alias}, status_code=200 if up else 503)
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/api/search", response_model=SearchPage)
     def search(
+        http_request: Request,
         q: Annotated[str, Query(description="Query string: words, AND/OR/NOT, \"phrases\"; '*' for all.")] = "*",
         filter_: Annotated[
             list[str], Query(alias="filter", description="NAME:VALUE, repeatable; NAME is a facet.")
@@ -129,6 +163,8 @@ def create_app(settings: SearchSettings, es: Elasticsearch) -> FastAPI:
             Query(description="Only articles quoting this speaker (canonical name); `q` then searches the quotes."),
         ] = None,
     ) -> dict[str, Any]:
+        check_rate(http_request)
+        started = clock.perf_counter()
         try:
             page_cursor = Cursor.decode(cursor) if cursor else None
         except InvalidCursor as exc:
@@ -137,8 +173,6 @@ def create_app(settings: SearchSettings, es: Elasticsearch) -> FastAPI:
         if collapse and page_cursor is not None:
             size = max(1, min(size, MAX_RESULT_WINDOW - page_cursor.offset))
         try:
-            if page_cursor is None:
-                page_cursor = Cursor(pit_id=es.open_point_in_time(index=alias, keep_alive=PIT_KEEP_ALIVE)["id"])
             request = SearchRequest(
                 query=q,
                 facets=tuple(facet or FACET_FIELDS),
@@ -152,7 +186,14 @@ def create_app(settings: SearchSettings, es: Elasticsearch) -> FastAPI:
                 cursor=page_cursor,
                 speaker=speaker or None,
             )
-            response = es.search(**build_search_body(request))
+            if page_cursor is None:
+                # Checked first, so that a refused query opens no point in time.
+                page_cursor = Cursor(pit_id=es.open_point_in_time(index=alias, keep_alive=PIT_KEEP_ALIVE)["id"])
+                request = replace(request, cursor=page_cursor)
+            response = client.search(**build_search_body(request, timeout=settings.search_timeout))
+        except InvalidQuery as exc:
+            SEARCHES.labels(outcome="invalid_query").inc()
+            raise HTTPException(400, f"query not accepted: {exc}") from exc
         except UnknownFacet as exc:
             raise HTTPException(422, str(exc)) from exc
         except NotFoundError as exc:
@@ -162,11 +203,17 @@ def create_app(settings: SearchSettings, es: Elasticsearch) -> FastAPI:
             if exc.meta.status >= 500:
                 raise
             raise HTTPException(400, _reason(exc)) from exc
+        if response.body.get("timed_out"):
+            TIMED_OUT.inc()
+            log.warning("search timed out; partial hits", extra={"query": q[:200], "timeout": settings.search_timeout})
+        SEARCHES.labels(outcome="ok").inc()
+        SEARCH_SECONDS.observe(clock.perf_counter() - started)
         return parse_search_page(response.body, request)
 
     @app.get("/api/articles/{article_id}")
-    def article(article_id: str) -> dict[str, Any]:
-        response = es.search(
+    def article(http_request: Request, article_id: str) -> dict[str, Any]:
+        check_rate(http_request)
+        response = client.search(
             index=alias,
             query={"ids": {"values": [article_id]}},
             size=1,

@@ -36,6 +36,16 @@ QUOTE_SPEAKER_FIELD = "quotes.speaker"
 # Quotations shown per hit when searching by speaker.
 QUOTES_PER_HIT = 3
 SEARCH_FIELDS = ["title^2", "body"]
+# Field names a query may name (``title:tariff``); anything else (``_id:*``, a facet, ``*``) is refused.
+QUERYABLE_FIELDS = ("title", "body")
+# A prefix* needs this many characters before the star, and at most as many as the template's index_prefixes keep:
+# a shorter or longer prefix would walk the term dictionary (and is refused under allow_expensive_queries=false).
+MIN_PREFIX_CHARS = 3
+MAX_PREFIX_CHARS = 10
+MAX_QUERY_CHARS = 500
+MAX_QUERY_TERMS = 40
+# Per-shard time budget of a search; Elasticsearch returns what it found by then, flagged `timed_out`.
+SEARCH_TIMEOUT = "5s"
 # Quoted phrases in a query string match the unstemmed sub-field: "talks" finds "talks", not "talk".
 QUOTE_FIELD_SUFFIX = ".exact"
 FACET_SIZE = 20
@@ -55,6 +65,169 @@ class UnknownFacet(ValueError):
 
 class InvalidCursor(ValueError):
     pass
+
+
+class InvalidQuery(ValueError):
+    """Query text using syntax a public search box does not offer (regular expressions, leading wildcards, fuzzy
+    terms, ranges, fields outside ``QUERYABLE_FIELDS``), or unbalanced quotes or parentheses."""
+
+
+# Outside quotes: characters of Lucene's query syntax that only expensive or out-of-bounds queries need.
+_REFUSED = {
+    "/": "regular expressions (/.../) are not supported",
+    "~": "fuzzy and proximity searches (~) are not supported",
+    "?": "single-character wildcards (?) are not supported; use a prefix* instead",
+    "[": "ranges ([a TO b]) are not supported; use since/until for dates",
+    "]": "ranges ([a TO b]) are not supported; use since/until for dates",
+    "{": "ranges ({a TO b}) are not supported; use since/until for dates",
+    "}": "ranges ({a TO b}) are not supported; use since/until for dates",
+    "<": "ranges (<, >) are not supported; use since/until for dates",
+    ">": "ranges (<, >) are not supported; use since/until for dates",
+    "=": "'=' is not part of the query syntax",
+}
+_OPERATORS = {"AND", "OR", "NOT", "&&", "||", "!", "+", "-"}
+
+
+def check_query_text(text: str) -> None:
+    """Refuses (``InvalidQuery``, with a message for the person who typed it) query text beyond words, AND/OR/NOT,
+    +/-, parentheses, "phrases", prefix* and the fields ``title:``/``body:``. ``*`` alone (everything) is fine."""
+    text = text.strip()
+    if not text or text == "*":
+        return
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    terms = 0
+    depth = 0
+    term = ""
+    i = 0
+
+    def end_term() -> None:
+        nonlocal term, terms
+        if term:
+            _check_term(term)
+            if term.lstrip("+-!") not in _OPERATORS:
+                terms += 1
+        term = ""
+
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            if i + 1 >= len(text):
+                raise InvalidQuery("the query ends with a lone backslash")
+            term += text[i : i + 2]
+            i += 2
+            continue
+        if char == '"':
+            closing = _closing_quote(text, i + 1)
+            if closing < 0:
+                raise InvalidQuery('unbalanced quotes: a phrase is opened with " and not closed')
+            if term and not term.endswith(":"):
+                raise InvalidQuery(f'a phrase must stand apart from the word before it ({term}"...)')
+            if term:
+                _check_field(term[:-1])
+                term = ""
+            terms += 1
+            i = closing + 1
+            if i < len(text) and not (text[i].isspace() or text[i] == ")"):
+                raise InvalidQuery(f"nothing may follow a closing quote directly (found {text[i]!r})")
+            continue
+        if char.isspace():
+            end_term()
+        elif char == "(":
+            if term and not term.endswith(":"):
+                raise InvalidQuery(f"'(' must stand apart from the word before it ({term}()")
+            if term:
+                _check_field(term[:-1])
+                term = ""
+            depth += 1
+        elif char == ")":
+            end_term()
+            depth -= 1
+            if depth < 0:
+                raise InvalidQuery("unbalanced parentheses: ')' without '('")
+        elif char in _REFUSED:
+            raise InvalidQuery(_REFUSED[char])
+        else:
+            term += char
+        i += 1
+    end_term()
+    if depth:
+        raise InvalidQuery("unbalanced parentheses: '(' without ')'")
+    if terms > MAX_QUERY_TERMS:
+        raise InvalidQuery(f"the query has more than {MAX_QUERY_TERMS} terms")
+
+
+def _closing_quote(text: str, start: int) -> int:
+    i = start
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == '"':
+            return i
+        i += 1
+    return -1
+
+
+def _check_field(name: str) -> None:
+    if name not in QUERYABLE_FIELDS:
+        raise InvalidQuery(
+            f"field {name!r} cannot be searched; name {' or '.join(QUERYABLE_FIELDS)}, or use a filter for facets"
+        )
+
+
+def _check_term(term: str) -> None:
+    """One bare term (no spaces, no quotes): at most one field name, a trailing prefix star, nothing else special."""
+    field, sep, word = _split_field(term)
+    if sep:
+        _check_field(field)
+        if not word:
+            raise InvalidQuery(f'{field}: needs a word, a "phrase" or a (group) after it')
+        if ":" in _unescaped(word):
+            raise InvalidQuery(f"{term!r} names more than one field")
+    if word in _OPERATORS or word.lstrip("+-!") in _OPERATORS:
+        return
+    bare = _unescaped(word.lstrip("+-!"))
+    if "*" not in bare:
+        return
+    if bare == "*":
+        raise InvalidQuery("'*' matches everything only as the whole query")
+    if bare.startswith("*"):
+        raise InvalidQuery(f"leading wildcards ({word}) are not supported; a star may only end a prefix, as in tari*")
+    stem = bare[:-1]
+    if "*" in stem:
+        raise InvalidQuery(f"a star may only end a word, as in tari* (found {word})")
+    if not MIN_PREFIX_CHARS <= len(stem) <= MAX_PREFIX_CHARS:
+        raise InvalidQuery(
+            f"a prefix* needs {MIN_PREFIX_CHARS} to {MAX_PREFIX_CHARS} characters before the star (found {word})"
+        )
+
+
+def _split_field(term: str) -> tuple[str, str, str]:
+    """``field:word`` split at the first unescaped colon; ``("", "", term)`` without one."""
+    i = 0
+    while i < len(term):
+        if term[i] == "\\":
+            i += 2
+            continue
+        if term[i] == ":":
+            return term[:i], ":", term[i + 1 :]
+        i += 1
+    return "", "", term
+
+
+def _unescaped(word: str) -> str:
+    """The word with escaped characters replaced by a plain letter: what remains special is unescaped."""
+    out = []
+    i = 0
+    while i < len(word):
+        if word[i] == "\\":
+            out.append("x")
+            i += 2
+        else:
+            out.append(word[i])
+            i += 1
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -102,6 +275,7 @@ class SearchRequest:
         for name in (*self.facets, *(name for name, _ in self.filters)):
             if name not in known:
                 raise UnknownFacet(f"unknown facet {name!r}; choose from {', '.join(known)}")
+        check_query_text(self.query)
 
 
 def build_query(request: SearchRequest, *, inner_hits: bool = False) -> dict[str, Any]:
@@ -136,6 +310,10 @@ def _text_query(text: str, fields: list[str]) -> dict[str, Any]:
             "quote_field_suffix": QUOTE_FIELD_SUFFIX,
             "default_operator": "AND",
             "lenient": True,
+            # Checked by check_query_text already; kept so that a path around it stays cheap too.
+            "allow_leading_wildcard": False,
+            "fuzzy_max_expansions": 10,
+            "max_determinized_states": 1000,
         }
     }
 
@@ -174,11 +352,14 @@ def _filter(name: str, value: str) -> dict[str, Any]:
     return {"term": {FACET_FIELDS[name]: value}}
 
 
-def build_search_body(request: SearchRequest) -> dict[str, Any]:
-    """The body of an Elasticsearch ``_search`` call for the request (with ``pit`` when paging a cursor)."""
+def build_search_body(request: SearchRequest, *, timeout: str = SEARCH_TIMEOUT) -> dict[str, Any]:
+    """The body of an Elasticsearch ``_search`` call for the request (with ``pit`` when paging a cursor).
+
+    ``timeout`` bounds each shard's work: a query that takes longer returns what it found, with ``timed_out``."""
     newest_first = {DATE_FIELD: {"order": "desc", "missing": "_last"}}
     body: dict[str, Any] = {
         "query": build_query(request, inner_hits=True),
+        "timeout": timeout,
         "size": request.size,
         "track_total_hits": True,
         "_source": ["id", "story_id", "title", "source", "published_at", "url", "topics", "countries", "language"],

@@ -10,17 +10,22 @@ import pytest
 import yaml
 
 from services.common.settings import CommonSettings
+from services.dlq.settings import DlqSettings
 from services.enrich.settings import EnrichSettings
 from services.indexer.settings import IndexerSettings
 from services.ingest.settings import IngestSettings
+from services.replay.settings import ReplaySettings
 from services.search.settings import SearchSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON_SERVICES = {
-    "enrich": EnrichSettings,
-    "indexer": IndexerSettings,
-    "ingest": IngestSettings,
-    "search": SearchSettings,
+# Compose service -> the settings classes its commands read.
+PYTHON_SERVICES: dict[str, tuple[type[CommonSettings], ...]] = {
+    "enrich": (EnrichSettings,),
+    "indexer": (IndexerSettings,),
+    "ingest": (IngestSettings,),
+    "search": (SearchSettings,),
+    # audit, status, search, wait-searchable read CommonSettings; replay and dlq replay their own.
+    "ops": (ReplaySettings, DlqSettings),
 }
 
 
@@ -114,6 +119,156 @@ def test_dockerfile_copies_only_existing_paths() -> None:
 @pytest.mark.parametrize("service", sorted(PYTHON_SERVICES))
 def test_service_environment_is_read_by_its_settings(compose: dict[str, Any], service: str) -> None:
     environment = compose["services"][service]["environment"]
-    known = _env_names(PYTHON_SERVICES[service])
+    known = set().union(*(_env_names(cls) for cls in PYTHON_SERVICES[service]))
     assert set(environment) <= known, set(environment) - known
     assert {"KAFKA_BOOTSTRAP_SERVERS", "ELASTICSEARCH_URL"} <= set(environment)
+
+
+def test_each_elasticsearch_user_of_compose_has_a_role_file_and_a_password(compose: dict[str, Any]) -> None:
+    """The services and the operators' commands log in as the users setup-security.sh makes from roles/*.json."""
+    roles = {path.stem for path in (ROOT / "infra/elasticsearch/roles").glob("*.json")}
+    setup_env = compose["services"]["es-setup"]["environment"]
+    users = {}
+    for name, service in compose["services"].items():
+        user = service.get("environment", {}).get("ELASTICSEARCH_USERNAME")
+        if user and name != "kibana":
+            users[name] = user
+    assert users == {"indexer": "dateline_indexer", "search": "dateline_search", "ops": "dateline_operator"}
+    for user in users.values():
+        assert user in roles
+        assert f"{user.upper()}_PASSWORD" in setup_env, user
+    ops = compose["services"]["ops"]
+    assert ops["entrypoint"] == ["dateline"] and ops["profiles"] == ["ops"]
+    assert ops["depends_on"]["es-setup"]["condition"] == "service_completed_successfully"
+    assert any(str(volume).endswith(":/var/lib/dateline") for volume in ops["volumes"])
+
+
+LONG_RUNNING = ("kafka", "elasticsearch", "kibana", "enrich", "indexer", "search", "ingest")
+ONE_SHOT = ("certs", "kafka-setup", "es-setup", "kibana-setup")
+
+
+def test_elasticsearch_speaks_tls_on_http_and_transport_with_certificates_from_the_certs_service(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    es_env = services["elasticsearch"]["environment"]
+    for layer in ("http", "transport"):
+        assert es_env[f"xpack.security.{layer}.ssl.enabled"] == "true"
+        for key in ("key", "certificate", "certificate_authorities"):
+            assert es_env[f"xpack.security.{layer}.ssl.{key}"].startswith("certs/"), (layer, key)
+    assert "certs:/usr/share/elasticsearch/config/certs:ro" in services["elasticsearch"]["volumes"]
+    certs = services["certs"]
+    assert certs["image"].startswith("docker.elastic.co/elasticsearch/elasticsearch:")
+    script = (ROOT / "infra/elasticsearch/make-certs.sh").read_text()
+    assert "elasticsearch-certutil ca" in script and "elasticsearch-certutil cert" in script
+    for server in ("elasticsearch", "kibana", "kafka"):
+        assert f"name: {server}" in script or f"--name {server}" in script, server
+    for name in ("kafka", "elasticsearch"):
+        assert services[name]["depends_on"]["certs"]["condition"] == "service_completed_successfully"
+    assert "https://localhost:9200" in services["elasticsearch"]["healthcheck"]["test"][1]
+
+
+def test_kibana_serves_tls_and_trusts_the_ca(compose: dict[str, Any]) -> None:
+    kibana = compose["services"]["kibana"]["environment"]
+    assert kibana["SERVER_SSL_ENABLED"] == "true"
+    assert kibana["SERVER_SSL_CERTIFICATE"].endswith("kibana/kibana.crt")
+    assert kibana["SERVER_SSL_KEY"].endswith("kibana/kibana.key")
+    assert kibana["ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES"].endswith("ca/ca.crt")
+    assert "https://elasticsearch:9200" in kibana["ELASTICSEARCH_HOSTS"]
+
+
+@pytest.mark.parametrize("service", sorted(PYTHON_SERVICES))
+def test_every_python_client_gets_the_ca_and_https(compose: dict[str, Any], service: str) -> None:
+    spec = compose["services"][service]
+    environment = spec["environment"]
+    assert environment["ELASTICSEARCH_URL"].startswith("https://")
+    assert environment["ELASTICSEARCH_CA_CERTS"] == "/certs/ca/ca.crt"
+    assert "certs:/certs:ro" in spec["volumes"]
+
+
+def test_kafka_outside_listener_takes_tls_and_scram(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    kafka = services["kafka"]["environment"]
+    protocols = dict(item.split(":") for item in kafka["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    assert protocols["OUTSIDE"] == "SASL_SSL"
+    assert "OUTSIDE://127.0.0.1:9092" in kafka["KAFKA_ADVERTISED_LISTENERS"]
+    assert kafka["KAFKA_LISTENER_NAME_OUTSIDE_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+    assert "ScramLoginModule" in kafka["KAFKA_LISTENER_NAME_OUTSIDE_SCRAM__SHA__512_SASL_JAAS_CONFIG"]
+    assert kafka["KAFKA_SSL_KEYSTORE_LOCATION"] == "/etc/kafka/certs/kafka/kafka.p12"
+    assert "${KAFKA_KEYSTORE_PASSWORD:?" in kafka["KAFKA_SSL_KEYSTORE_PASSWORD"]
+    setup = " ".join(services["kafka-setup"]["command"])
+    assert "SCRAM-SHA-512=[password=" in setup and "--entity-type users" in setup
+    # The clients can speak it: the settings every service reads carry the protocol, mechanism and CA.
+    names = _env_names(CommonSettings)
+    assert {"KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_SSL_CAFILE"} <= names
+
+
+def test_kafka_healthcheck_starts_no_jvm(compose: dict[str, Any]) -> None:
+    test = " ".join(compose["services"]["kafka"]["healthcheck"]["test"])
+    assert "/dev/tcp/" in test
+    assert ".sh" not in test and "java" not in test
+
+
+@pytest.mark.parametrize("service", LONG_RUNNING)
+def test_every_long_running_service_has_a_healthcheck_rotated_logs_and_a_memory_limit(
+    compose: dict[str, Any], service: str
+) -> None:
+    spec = compose["services"][service]
+    assert spec["healthcheck"]["test"], service
+    assert spec["logging"]["driver"] == "json-file"
+    assert spec["logging"]["options"]["max-size"] and spec["logging"]["options"]["max-file"]
+    assert re.fullmatch(r"\d+[mg]", str(spec["mem_limit"])), spec.get("mem_limit")
+    assert spec["restart"] == "unless-stopped"
+
+
+@pytest.mark.parametrize("service", ONE_SHOT)
+def test_one_shot_services_run_once_with_rotated_logs(compose: dict[str, Any], service: str) -> None:
+    spec = compose["services"][service]
+    assert spec["restart"] == "no"
+    assert spec["logging"]["driver"] == "json-file"
+
+
+def test_metrics_are_on_and_the_prometheus_profile_scrapes_each_service(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    ports = {
+        "enrich": services["enrich"]["environment"]["DATELINE_METRICS_PORT"],
+        "indexer": services["indexer"]["environment"]["DATELINE_METRICS_PORT"],
+        "search": services["search"]["environment"]["DATELINE_PORT"],
+        "ingest": services["ingest"]["environment"]["DATELINE_INGEST_PORT"],
+    }
+    for name in ("enrich", "indexer"):
+        assert services[name]["environment"]["DATELINE_METRICS_HOST"] == "0.0.0.0"
+    for name, port in ports.items():
+        assert f"127.0.0.1:{port}/health" in " ".join(services[name]["healthcheck"]["test"]), name
+    prometheus = services["prometheus"]
+    assert prometheus["profiles"] == ["monitoring"]
+    config = yaml.safe_load((ROOT / "infra/prometheus/prometheus.yml").read_text())
+    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
+    assert targets == {name: [f"{name}:{port}"] for name, port in ports.items()}
+
+
+def test_search_refuses_expensive_queries_in_production(compose: dict[str, Any]) -> None:
+    assert compose["services"]["elasticsearch"]["environment"]["search.allow_expensive_queries"] == "false"
+
+
+def test_analysts_have_their_own_kibana_role_and_imports_never_overwrite(compose: dict[str, Any]) -> None:
+    setup = compose["services"]["kibana-setup"]
+    assert "ANALYST_PASSWORD" in setup["environment"]
+    script = (ROOT / "infra/kibana/setup-kibana.sh").read_text()
+    assert "/api/security/role/dateline_analyst" in script
+    assert "/_security/user/dateline_analyst" in script
+    assert "/s/dateline/api/saved_objects/_import?overwrite=false" in script
+    assert "overwrite=true" not in script.replace("?overwrite=true (README", "")
+    role = yaml.safe_load((ROOT / "infra/kibana/analyst-role.json").read_text())
+    assert role["elasticsearch"]["cluster"] == []
+    assert role["elasticsearch"]["indices"] == [
+        {"names": ["articles", "articles-*"], "privileges": ["read", "view_index_metadata"]}
+    ]
+    assert [grant["spaces"] for grant in role["kibana"]] == [["dateline"]]
+    assert set(role["kibana"][0]["feature"]) == {"discover", "dashboard", "visualize", "maps"}
+    assert not role["kibana"][0]["base"]
+
+
+def test_readme_tells_the_platform_engineer_about_vm_max_map_count() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "vm.max_map_count=262144" in readme

@@ -5,9 +5,9 @@ import pytest
 from pydantic import SecretStr
 
 from infra.ingest.feed_server import rss
+from services.common.ratelimit import RateLimiter
 from services.ingest.backpressure import DeliveryGate
 from services.ingest.request_checks import (
-    RateLimiter,
     RequestRefused,
     bearer_token_matches,
     media_type,
