@@ -73,10 +73,15 @@ def run(args: argparse.Namespace) -> int:
             f"  freshness    p50 {fresh['p50_s']:.2f}  p95 {fresh['p95_s']:.2f}  p99 {fresh['p99_s']:.2f} s "
             f"({len(fresh['latencies'])} articles at {fresh['rate']:.1f}/s)"
         )
+        for name, times in fresh["stages"].items():
+            say(f"    {name:11} p50 {times['p50_s']:.2f}  p99 {times['p99_s']:.2f} s")
         part = lo + max(40, size // args.two_workers_fraction)
         e2e2, _ = runs.measure_e2e(corpus, lo, part, memory, workers=2)
-        figures["e2e2"] = e2e2
+        # Issue 18: two workers against what two cores can do, two plain nlp.pipe processes side by side.
+        limit2 = runs.measure_limit_processes(corpus, lo, part, model, processes=2)
+        figures.update(e2e2=e2e2, limit2=limit2)
         say(f"  2 workers    {e2e2['articles_per_s']:7.2f} articles/s  x{ratio(e2e2, e2e):.2f} ({part - lo} articles)")
+        say(f"  2 nlp.pipe   {limit2['articles_per_s']:7.2f} articles/s  2 workers / it {ratio(e2e2, limit2):.2f}")
         part = lo + max(20, size // args.naive_fraction)
         figures["naive"] = naive = runs.measure_naive(corpus, lo, part, memory)
         say(
@@ -113,10 +118,18 @@ def run(args: argparse.Namespace) -> int:
         "e2e_ratio": over(lambda r: ratio(r["e2e"], r["limit"])),
         "e2e_two_workers_articles_per_s": over(lambda r: r["e2e2"]["articles_per_s"]),
         "two_workers_scaling": over(lambda r: ratio(r["e2e2"], r["e2e"])),
+        "limit_two_processes_articles_per_s": over(lambda r: r["limit2"]["articles_per_s"]),
+        "e2e_two_workers_ratio": over(lambda r: ratio(r["e2e2"], r["limit2"])),
         "freshness_rate": over(lambda r: r["freshness"]["rate"]),
         "freshness_p50_s": over(lambda r: r["freshness"]["p50_s"]),
         "freshness_p95_s": over(lambda r: r["freshness"]["p95_s"]),
         "freshness_p99_s": over(lambda r: r["freshness"]["p99_s"]),
+        # Where the freshness time goes (runs.FRESHNESS_STAGES): each stage's p50 and p99, medians over the runs.
+        **{
+            f"freshness_{name}_{p}": over(lambda r, name=name, p=p: r["freshness"]["stages"][name][p])
+            for name, _ in runs.FRESHNESS_STAGES
+            for p in ("p50_s", "p99_s")
+        },
         "indexer_docs_per_s": indexer("docs_per_s"),
         "plain_bulk_docs_per_s": indexer("plain_docs_per_s"),
         "indexer_ratio": indexer("ratio"),
@@ -140,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
         },
         "runs": args.runs,
         "per_run": [{k: {m: v for m, v in f.items() if m != "latencies"} for k, f in r.items()} for r in per_run],
+        "freshness_stages": {name: label for name, label in runs.FRESHNESS_STAGES},
         "freshness_latencies_s": [r["freshness"]["latencies"] for r in per_run],
         "indexer_runs": indexer_runs,
         "versions": report.versions(es_info),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import statistics
@@ -253,7 +254,11 @@ def searchable_count(es: Elasticsearch, stage: Stage) -> int:
 
 def enriched_records(stage: Stage) -> list[tuple[int, bytes]]:
     """(timestamp in ms, value) of every record on the stage's ``articles.enriched``."""
-    topic = stage.settings.topic_enriched
+    return topic_records(stage, stage.settings.topic_enriched)
+
+
+def topic_records(stage: Stage, topic: str) -> list[tuple[int, bytes]]:
+    """(timestamp in ms, value) of every record on one of the stage's topics."""
     consumer = KafkaConsumer(bootstrap_servers=stage.settings.kafka_bootstrap_servers, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
@@ -313,6 +318,50 @@ def measure_limit(corpus: Corpus, start: int, stop: int, model: str) -> dict[str
     for _ in nlp.pipe(bodies):
         pass
     return rates(stop - start, words_of(corpus, start, stop), time.perf_counter() - began)
+
+
+_PIPE_PROCESS = """
+import json, sys, time
+from services.enrich.nlp import load_nlp
+nlp = load_nlp(sys.argv[1])
+bodies = json.load(open(sys.argv[2], encoding="utf-8"))
+list(nlp.pipe(bodies[:8]))
+print("ready", flush=True)
+sys.stdin.readline()
+began = time.perf_counter()
+for _ in nlp.pipe(bodies):
+    pass
+print(time.perf_counter() - began, flush=True)
+"""
+
+
+def measure_limit_processes(corpus: Corpus, start: int, stop: int, model: str, processes: int = 2) -> dict[str, float]:
+    """Plain ``nlp.pipe`` in ``processes`` independent processes side by side, each on its share of the slice:
+    the real limit of the machine's cores, against which several workers are judged. All start together once
+    every one has loaded its model; the rate is all the words over the slowest one's time."""
+    bodies = bodies_of(corpus, start, stop)
+    shares = [bodies[n::processes] for n in range(processes)]
+    with tempfile.TemporaryDirectory(prefix="bench-limit-") as folder:
+        children = []
+        for n, share in enumerate(shares):
+            path = Path(folder) / f"share-{n}.json"
+            path.write_text(json.dumps(share), encoding="utf-8")
+            children.append(
+                subprocess.Popen(
+                    [PYTHON, "-c", _PIPE_PROCESS, model, str(path)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        for child in children:
+            assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
+        elapsed = [float(child.communicate(timeout=900)[0].strip()) for child in children]
+    return rates(stop - start, words_of(corpus, start, stop), max(elapsed))
 
 
 def generated_files(name: str, count: int, *, seed: int = 7, start: int = 0) -> list[Path]:
@@ -456,6 +505,7 @@ def _track_freshness(
     uris = [str(path.resolve()) for path in paths]
     publisher = ingest(stage, memory, paths, rate=rate)
     seen: dict[str, float] = {}
+    sources: dict[str, dict[str, Any]] = {}
     latencies: list[float] = []
     deadline = time.monotonic() + len(paths) / rate + 120
     while len(seen) < len(paths):
@@ -464,12 +514,13 @@ def _track_freshness(
             index=index,
             size=10_000,
             query={"bool": {"filter": [{"range": {"ingested_at": {"gte": since}}}, {"terms": {"origin.uri": uris}}]}},
-            source_includes=["ingested_at"],
+            source_includes=["ingested_at", "indexed_at", "raw_id"],
             allow_no_indices=True,
         )
         for hit in found["hits"]["hits"]:
             if hit["_id"] not in seen:
                 seen[hit["_id"]] = asked
+                sources[hit["_id"]] = hit["_source"]
                 ingested = datetime.fromisoformat(hit["_source"]["ingested_at"]).timestamp()
                 latencies.append(asked - ingested)
         for service in running:
@@ -485,6 +536,47 @@ def _track_freshness(
         "p99_s": percentile(latencies, 99),
         "max_s": max(latencies),
         "latencies": latencies,
+        "stages": freshness_stages(stage, seen, sources),
+    }
+
+
+# Where an article's freshness goes, stage by stage, from the times each hop records.
+FRESHNESS_STAGES = (
+    ("ingest", "ingest accepted -> on articles.raw"),
+    ("worker", "on articles.raw -> on articles.enriched (batch window, extraction, NER, produce)"),
+    ("indexer", "on articles.enriched -> bulk action built (poll, decode)"),
+    ("searchable", "bulk action built -> first search that finds it (bulk, refresh, 50 ms poll)"),
+)
+
+
+def freshness_stages(
+    stage: Stage, seen: dict[str, float], sources: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, float]]:
+    """p50 and p99 of each stage's share of the latency (``FRESHNESS_STAGES``), over the articles seen.
+
+    Times: ``ingested_at`` (ingest accepted), the raw record's and the enriched record's Kafka timestamps (the
+    producer's send time), ``indexed_at`` (the indexer built the action) and the search that first returned it.
+    """
+    raw_sent = {orjson.loads(value)["id"]: ts / 1000 for ts, value in topic_records(stage, stage.settings.topic_raw)}
+    enriched_sent = {orjson.loads(value)["id"]: ts / 1000 for ts, value in enriched_records(stage)}
+    shares: dict[str, list[float]] = {name: [] for name, _ in FRESHNESS_STAGES}
+    for article_id, found_at in seen.items():
+        source = sources[article_id]
+        hops = (
+            datetime.fromisoformat(source["ingested_at"]).timestamp(),
+            raw_sent.get(source.get("raw_id", "")),
+            enriched_sent.get(article_id),
+            datetime.fromisoformat(source["indexed_at"]).timestamp() if source.get("indexed_at") else None,
+            found_at,
+        )
+        if any(hop is None for hop in hops):
+            continue
+        for (name, _), begin, end in zip(FRESHNESS_STAGES, hops, hops[1:], strict=False):
+            shares[name].append(float(end) - float(begin))  # type: ignore[arg-type]
+    return {
+        name: {"p50_s": percentile(values, 50), "p99_s": percentile(values, 99)}
+        for name, values in shares.items()
+        if values
     }
 
 
