@@ -11,7 +11,7 @@ LOCAL := infra/local
 STACK_ENV := $(LOCAL)/.cache/run/stack.env
 SAMPLE_FEED := samples/feed
 
-.PHONY: help setup lock wheel-check jars up down run test lint unit integration faults bench bench-backfill schemas quality quality-entities soak-feeds clean
+.PHONY: help setup lock wheel-check jars up down run test lint unit integration faults bench bench-cost bench-backfill schemas quality quality-entities soak-feeds clean
 
 help:
 	@echo "make run    set up, start Kafka + Elasticsearch + services, stream the sample feed, search it (Ctrl-C stops)"
@@ -116,6 +116,10 @@ soak-feeds: up
 BENCH_ARTICLES ?= 2000
 bench: setup
 	$(LOCAL)/with-stack.sh $(BIN)/python -m bench run --articles $(BENCH_ARTICLES) --runs 3 --docs-chart
+
+# The whole enrichment against plain nlp.pipe on the same articles, in process, no stack (~2 min): after a step changes.
+bench-cost: $(INSTALLED)
+	$(BIN)/python -m bench cost --articles 120 --rounds 3
 
 # Issue 6: live freshness while a 10,000-article archive import waits on articles.backfill (not in CI, ~5 min).
 bench-backfill: setup

@@ -235,6 +235,32 @@ def backfill(args: argparse.Namespace) -> int:
     return 0
 
 
+def cost(args: argparse.Namespace) -> int:
+    """The whole enrichment (``enrich_batch``) against plain ``nlp.pipe`` on the same articles, in this process, no
+    broker: the two alternate ``--rounds`` times so a slow minute spoils both sides alike; the median ratio is the
+    figure (``make bench`` measures the same within its run; this is the quick check after a change to a step)."""
+    corpus = build(args.articles)
+    model = EnrichSettings().spacy_model
+    ratios, limits, enriched = [], [], []
+    for round_ in range(args.rounds):
+        limit = runs.measure_limit(corpus, 0, args.articles, model)
+        whole = runs.enrich_in_process(corpus, 0, args.articles, model)
+        limits.append(limit["articles_per_s"])
+        enriched.append(whole["articles_per_s"])
+        ratios.append(ratio(limit, whole))
+        say(
+            f"round {round_ + 1}: nlp.pipe {limit['articles_per_s']:.2f} articles/s, enrich_batch "
+            f"{whole['articles_per_s']:.2f} articles/s: costs x{ratios[-1]:.2f}"
+        )
+    median = statistics.median(ratios)
+    say(f"{report.machine_line({'machine': report.machine(), 'figures': {}})}")
+    say(
+        f"enrich_batch / nlp.pipe: x{median:.2f} (min {min(ratios):.2f}, max {max(ratios):.2f}) on {args.articles} "
+        f"articles, {args.rounds} rounds (target <= 1.5)"
+    )
+    return 0 if median <= 1.5 else 1
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     # A node "failed" for a moment while a new index's shard starts (a 503 the counts retry): not worth a warning.
@@ -257,8 +283,11 @@ def main() -> None:
     backfilling.add_argument("--backfill", type=int, default=10_000, help="Articles in the archive import.")
     backfilling.add_argument("--rate", type=float, default=5.0, help="Live articles per second.")
     backfilling.add_argument("--live-articles", type=int, default=300)
+    costing = sub.add_parser("cost", help="enrich_batch against nlp.pipe alone, in process (make bench-cost).")
+    costing.add_argument("--articles", type=int, default=120)
+    costing.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(sys.argv[1:] or ["run"])
-    commands = {None: run, "run": run, "soak": soak, "backfill": backfill}
+    commands = {None: run, "run": run, "soak": soak, "backfill": backfill, "cost": cost}
     sys.exit(commands[args.command](args))
 
 
