@@ -30,7 +30,7 @@ from services.enrich.steps.topics import topics_for
 log = logging.getLogger(__name__)
 
 # Bump on any change that alters the output for the same input; records carry it so replays can be targeted.
-ENRICHMENT_VERSION = "0.4.0"
+ENRICHMENT_VERSION = "0.5.0"
 
 PERSON_TYPES = frozenset({"PERSON"})
 ORGANIZATION_TYPES = frozenset({"ORG"})

@@ -1,9 +1,15 @@
-"""IPTC Media Topics for an article, from a keyword lexicon we wrote (``data/topics.json``).
+"""IPTC Media Topics for an article: a trained classifier (``steps/topic_model.py``) joined with the keyword
+lexicon we wrote (``data/topics.json``).
 
-Explainable on purpose: every topic is there because of keywords one can point at. A topic's raw weight is its
-keyword hits (title hits count ``TITLE_WEIGHT`` times) per ``_LENGTH_UNIT`` words of text; the score squashes that
-into [0, 1). A parent scores at least as high as its best child, so "diplomacy" brings "international relations"
-and "politics and government" with it.
+The classifier gives a calibrated probability for each of the 17 top-level topics and for the second-level topics
+it was trained on; the lexicon is the high-precision signal for the narrower topics it knows. A topic's score is the
+higher of the two. Every article of ``MIN_WORDS_FOR_A_TOPIC`` words or more gets at least its best top-level topic;
+others are kept from ``MIN_SCORE`` (top level) and ``MIN_SECOND_LEVEL_SCORE`` (second level, under a kept parent).
+A parent scores at least as high as its best child, so "diplomacy" brings "international relations" and "politics
+and government" with it.
+
+Keyword scores: a topic's raw weight is its keyword hits (title hits count ``TITLE_WEIGHT`` times) per
+``_LENGTH_UNIT`` words of text; the score squashes that into [0, 1).
 """
 
 from __future__ import annotations
@@ -16,9 +22,13 @@ from functools import cache
 from typing import Any
 
 from services.enrich.nlp import DATA_DIR
+from services.enrich.steps.topic_model import ModelScore, load_model
 
+MIN_WORDS_FOR_A_TOPIC = 20
+MIN_SCORE = 0.35
+MIN_SECOND_LEVEL_SCORE = 0.5
 TITLE_WEIGHT = 3
-MIN_SCORE = 0.4  # above two plain keyword hits (0.39): two mentions in passing do not make a topic
+MIN_KEYWORD_SCORE = 0.4  # above two plain keyword hits (0.39): two mentions in passing do not make a topic
 MIN_DISTINCT_KEYWORDS = 2
 _LENGTH_UNIT = 300  # words; longer articles need proportionally more hits for the same score
 _SATURATION = 4.0  # weight at which the score reaches 1 - 1/e
@@ -31,6 +41,7 @@ class TopicScore:
     code: str
     label: str
     score: float
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,69 @@ _BETWEEN_WORDS = re.compile(r"\s+")
 
 
 def topics_for(title: str | None, body: str) -> list[TopicScore]:
-    """The Media Topics the article's title and body support, best first (ties by code)."""
+    """The Media Topics the article's title and body support, best first (ties by code).
+
+    Each topic's ``evidence`` says why: the features that raised the classifier's score most
+    ("model: tariffs +0.41") and the keywords found ("keyword: trade deal").
+    """
+    model = load_model()
+    keyword_scores, keyword_hits = _keyword_topics(title, body)
+    scored = {s.code: s for s in model.score(f"{title or ''}\n\n{body}")}
+    labels = {label.code: label for label in model.labels}
+    lexicon = _lexicon()
+    names = {**{code: t.label for code, t in lexicon.items()}, **{code: lab.label for code, lab in labels.items()}}
+    parents = {**{code: t.parent for code, t in lexicon.items()}, **{code: lab.parent for code, lab in labels.items()}}
+    scores: dict[str, float] = {}
+    for code, model_score in scored.items():
+        threshold = MIN_SCORE if parents[code] is None else MIN_SECOND_LEVEL_SCORE
+        if model_score.probability >= threshold:
+            scores[code] = model_score.probability
+    top_level = [s for s in scored.values() if parents[s.code] is None]
+    words = len(body.split())
+    if words >= MIN_WORDS_FOR_A_TOPIC and top_level:
+        best = max(top_level, key=lambda s: s.probability)
+        scores.setdefault(best.code, best.probability)
+    for code, score in keyword_scores.items():
+        scores[code] = max(scores.get(code, 0.0), score)
+    for code in list(scores):
+        if parents.get(code) is not None and parents[code] not in scores and code in scored:
+            del scores[code]  # a second-level guess of the model under a top level it does not support
+    for code, score in list(scores.items()):
+        parent = parents.get(code)
+        while parent is not None:
+            scores[parent] = max(scores.get(parent, 0.0), score)
+            parent = parents.get(parent)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        TopicScore(
+            code=code,
+            label=names[code],
+            score=score,
+            evidence=_evidence(scored.get(code), keyword_hits.get(code, [])),
+        )
+        for code, score in ranked
+    ]
+
+
+def _evidence(model_score: ModelScore | None, keywords: list[str]) -> tuple[str, ...]:
+    pushed = [f"model: {feature} +{weight:.2f}" for feature, weight in (model_score.evidence if model_score else ())]
+    return (*pushed, *(f"keyword: {keyword}" for keyword in dict.fromkeys(keywords)))
+
+
+def keyword_topics_for(title: str | None, body: str) -> list[TopicScore]:
+    """The lexicon's topics alone (the plain keyword baseline of ``make quality-entities``), best first."""
+    scores, hits = _keyword_topics(title, body)
+    lexicon = _lexicon()
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        TopicScore(code=code, label=lexicon[code].label, score=score, evidence=tuple(hits.get(code, ())))
+        for code, score in ranked
+    ]
+
+
+def _keyword_topics(title: str | None, body: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """The lexicon's topic scores of at least ``MIN_KEYWORD_SCORE`` (parents raised to their best child), and the
+    keywords found per topic."""
     topics = _lexicon()
     words = max(1, len(body.split()) + len((title or "").split()))
     length_factor = max(1.0, words / _LENGTH_UNIT)
@@ -72,10 +145,8 @@ def topics_for(title: str | None, body: str) -> list[TopicScore]:
         while parent is not None and parent in topics:
             scores[parent] = max(scores.get(parent, 0.0), score)
             parent = topics[parent].parent
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return [
-        TopicScore(code=code, label=topics[code].label, score=score) for code, score in ranked if score >= MIN_SCORE
-    ]
+    hits = {code: body_hits.get(code, []) + title_hits.get(code, []) for code in body_hits.keys() | title_hits.keys()}
+    return {code: score for code, score in scores.items() if score >= MIN_KEYWORD_SCORE}, hits
 
 
 def lexicon_entries() -> list[dict[str, Any]]:

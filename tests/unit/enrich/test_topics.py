@@ -3,7 +3,7 @@ import json
 import pytest
 
 from services.enrich.steps.extract import extract_articles
-from services.enrich.steps.topics import lexicon_entries, topics_for
+from services.enrich.steps.topics import keyword_topics_for, lexicon_entries, topics_for
 from tests.unit.enrich.conftest import shared_path
 
 
@@ -66,9 +66,13 @@ def test_scores_are_ordered_in_range_and_parents_follow_children() -> None:
     assert by_code["medtop:20000344"] >= by_code["medtop:20000373"]
 
 
+def test_no_topic_without_text() -> None:
+    assert topics_for(None, "") == []
+
+
 @pytest.mark.parametrize("body", ["", "The weather was pleasant and the cat slept."])
-def test_no_topic_without_evidence(body: str) -> None:
-    assert topics_for(None, body) == []
+def test_no_keyword_topic_without_two_keywords(body: str) -> None:
+    assert keyword_topics_for(None, body) == []
 
 
 def test_wildcard_keywords_start_with_three_letters() -> None:
