@@ -114,3 +114,15 @@ def test_scores_are_probabilities_parents_follow_children_and_each_topic_says_wh
 def test_features_are_words_and_word_pairs_with_digits_folded() -> None:
     assert features("Won 2-1, in Rome") == ["won", "0-0", "in", "rome", "won 0-0", "0-0 in", "in rome"]
 
+
+def test_explain_adds_the_evidence_of_each_topic_in_the_record() -> None:
+    from services.cli import _with_topic_evidence
+
+    record = {
+        "title": "Shares tumble as oil jumps",
+        "body": "Stock markets fell across Asia after oil prices jumped, and investors bought bonds and gold.",
+        "topics": [{"code": "medtop:04000000", "label": "economy, business and finance", "score": 0.9}],
+    }
+    explained = _with_topic_evidence(record)
+    assert set(explained["topic_evidence"]) == {"medtop:04000000"}
+    assert explained["topic_evidence"]["medtop:04000000"]
