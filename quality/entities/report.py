@@ -23,6 +23,7 @@ from spacy.language import Language
 
 from quality.entities.dataset import FEED, LabelledArticle, load_articles
 from quality.entities.scoring import Counts, code_counts, name_counts, span_counts, topic_levels
+from quality.entities.topics_dev import render as topic_table
 from services.enrich.nlp import load_nlp
 from services.enrich.pipeline import ORGANIZATION_TYPES, PERSON_TYPES
 from services.enrich.settings import EnrichSettings
@@ -289,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     ours, plain = evaluate(articles, model_name)
     held_out = [a for a in articles if a.held_out]
     print(render(articles, ours, plain, verbose=args.verbose, held_out=evaluate(held_out, model_name)))
+    print()
+    print("\n".join(topic_table(articles)))
     if args.timing:
         print(timing(model_name))
     return 0 if all(ok for _, _, ok in targets_met(ours, plain).values()) else 1
