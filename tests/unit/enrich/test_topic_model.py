@@ -1,28 +1,49 @@
 """The trained Media Topic classifier on text written for these tests (not in its training corpus)."""
 
 import json
+import math
 
 import pytest
 
-from services.enrich.steps.topic_model import MODEL_PATH, features, load_model
+from services.enrich.steps.topic_model import MODEL_PATH, TOP_LEVEL, features, load_model, normalise
 from services.enrich.steps.topics import MIN_WORDS_FOR_A_TOPIC, lexicon_entries, topics_for
 from services.enrich.topics_train.corpus import written_items
 from tests.unit.enrich.conftest import shared_path
 
-TOP_LEVEL = {f"medtop:{n:02d}000000" for n in range(1, 18)}
+TOP_LEVEL_CODES = {f"medtop:{n:02d}000000" for n in range(1, 18)}
 
 
 def test_the_artifact_loads_from_the_repository_and_covers_all_17_top_level_topics() -> None:
     assert MODEL_PATH.exists(), "run make topics-train"
     model = load_model()
-    assert {label.code for label in model.labels} >= TOP_LEVEL
+    assert {label.code for label in model.labels if label.group == TOP_LEVEL} == TOP_LEVEL_CODES
     assert model.idf and model.weights
+    assert 0.05 <= model.thresholds["top_level"] <= 0.95
+    assert MODEL_PATH.stat().st_size < 4_000_000  # the artifact stays small enough to commit
+
+
+def test_top_level_probabilities_sum_to_one_and_children_never_exceed_their_parent() -> None:
+    model = load_model()
+    vector = model.vector("Shares tumble as oil jumps. Stock markets fell after oil prices jumped 6 percent.")
+    top = model.top_level(vector)
+    assert math.isclose(sum(s.probability for s in top), 1.0, rel_tol=1e-9)
+    economy = next(s for s in top if s.code == "medtop:04000000")
+    assert economy.probability == max(s.probability for s in top)
+    children = model.children(vector, economy.code, economy.probability)
+    assert children, "the economy has second-level topics"
+    assert sum(c.conditional for c in children) <= 1.0 + 1e-9  # "none of them" takes the rest
+    for child in children:
+        assert math.isclose(child.probability, economy.probability * child.conditional)
+        assert child.probability <= economy.probability
 
 
 def test_model_labels_match_the_iptc_taxonomy() -> None:
     taxonomy = json.loads(shared_path("taxonomy", "mediatopics_en-GB_active.compact.json").read_text(encoding="utf-8"))
     by_code = {concept["qcode"]: concept for concept in taxonomy}
     for label in load_model().labels:
+        if label.code is None:  # a group's "none of its children"
+            assert label.parent == label.group and by_code[label.group]["broader"] is None
+            continue
         concept = by_code.get(label.code)
         assert concept is not None, f"{label.code} is not an active Media Topic"
         assert (concept["label"], concept["broader"]) == (label.label, label.parent), label.code
@@ -78,7 +99,7 @@ def test_every_article_of_twenty_words_gets_a_top_level_topic() -> None:
         "while before they went home again."
     )
     assert len(body.split()) >= MIN_WORDS_FOR_A_TOPIC
-    assert any(t.code in TOP_LEVEL for t in topics_for(None, body))
+    assert any(t.code in TOP_LEVEL_CODES for t in topics_for(None, body))
 
 
 def test_an_article_about_two_things_gets_two_top_level_topics() -> None:
@@ -88,7 +109,7 @@ def test_an_article_about_two_things_gets_two_top_level_topics() -> None:
         "over earlier player transfers. The trial opens in court next month; the striker trained with his new "
         "team-mates on Monday while lawyers argued over the contract."
     )
-    top = [t.code for t in topics_for(title, body) if t.code in TOP_LEVEL]
+    top = [t.code for t in topics_for(title, body) if t.code in TOP_LEVEL_CODES]
     assert {"medtop:15000000", "medtop:02000000"} <= set(top)
 
 
@@ -113,6 +134,14 @@ def test_scores_are_probabilities_parents_follow_children_and_each_topic_says_wh
 
 def test_features_are_words_and_word_pairs_with_digits_folded() -> None:
     assert features("Won 2-1, in Rome") == ["won", "0-0", "in", "rome", "won 0-0", "0-0 in", "in rome"]
+
+
+def test_html_entity_leftovers_and_backslashes_are_normalised_before_tokenising() -> None:
+    assert normalise("The Web #39;s quot;best quot; firm pays #36;5 &amp; more\\band") == (
+        'The Web\'s "best " firm pays$5 & more band'
+    )
+    assert features("the club#39;s") == features("the club's")
+    assert normalise("#1 seed; ampersand; quotation;") == "#1 seed; ampersand; quotation;"
 
 
 def test_explain_adds_the_evidence_of_each_topic_in_the_record() -> None:

@@ -93,3 +93,27 @@ def test_keywords_match_whole_words_phrases_and_endings() -> None:
     assert "tariffs" in hits and "trade deal" in hits and "non-tariff" in hits
     assert hits.count("trade deal") == 1 and "trade" in hits  # "Trade, deal": punctuation breaks the phrase
     assert "subtrade" not in hits
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "Striker's transfer delayed as club faces tax fraud trial",
+            "The club's record signing was put on hold after prosecutors charged its former president with tax "
+            "fraud over earlier player transfers. The trial opens in court next month.",
+        ),
+        (
+            "Tariff talks resumed",
+            "Both sides discussed tariffs on steel, exports and a trade deal on cars, while farmers protested.",
+        ),
+    ],
+)
+def test_keywords_never_reorder_the_classifiers_best_top_level_topic(title: str, body: str) -> None:
+    from services.enrich.steps.topic_model import load_model
+
+    model = load_model()
+    best = max(model.top_level(model.vector(f"{title}\n\n{body}")), key=lambda s: s.probability)
+    top_level = [t for t in topics_for(title, body) if t.code.endswith("000000")]
+    assert top_level[0].code == best.code
+    assert top_level[0].score == pytest.approx(best.probability)
