@@ -195,6 +195,7 @@ def fit(items: Sequence[Item], taxonomy: list[dict[str, str | None]]) -> dict[st
             table[str(term)] = [round(float(vectoriser.idf_[column]), 4), kept]
     return {
         "_comment": "Written by `make topics-train` (services/enrich/topics_train); do not edit by hand.",
+        "trained_on": {"written_items": int(written.sum()), "iptc_definitions": int((~written).sum())},
         "labels": labels,
         "temperatures": {group.name: group.temperature for group in groups},
         "thresholds": {"top_level": threshold},
