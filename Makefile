@@ -11,7 +11,7 @@ LOCAL := infra/local
 STACK_ENV := $(LOCAL)/.cache/run/stack.env
 SAMPLE_FEED := samples/feed
 
-.PHONY: help setup lock wheel-check jars up down run test lint unit integration faults bench bench-cost bench-backfill schemas quality quality-entities soak-feeds clean
+.PHONY: help setup lock wheel-check jars up down run test lint unit integration faults bench bench-cost bench-backfill schemas quality quality-entities topics-train soak-feeds clean
 
 help:
 	@echo "make run    set up, start Kafka + Elasticsearch + services, stream the sample feed, search it (Ctrl-C stops)"
@@ -102,6 +102,12 @@ quality: $(INSTALLED)
 	  for set in wire "extraction --baseline" coverage; do echo; echo "\$$ score.py $$set"; \
 	    $(BIN)/python $(EVAL)/score.py $$set | tail -4; done; \
 	else echo "$(EVAL) not found: score.py not run"; fi
+
+# Issue 13: refits the topic classifier from services/enrich/topics_train/corpus and the IPTC definitions in
+# ../shared/taxonomy, and rewrites services/enrich/data/topics_model.json (committed). Deterministic: same inputs,
+# same file.
+topics-train: $(INSTALLED)
+	$(BIN)/python -m services.enrich.topics_train
 
 # Issue 4: entities, countries and topics against plain spaCy on quality/entities (exit 1 when a target is missed).
 quality-entities: $(INSTALLED)

@@ -33,6 +33,9 @@ def _parse_day(value: str | None) -> datetime | None:
 @app.command()
 def enrich(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories; stdin when none.")] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add topic_evidence: why each topic was chosen (features, keywords).")
+    ] = False,
 ) -> None:
     """Enrich files locally (no Kafka or Elasticsearch) and print the enriched articles as JSON Lines."""
     from schemas import encode
@@ -61,9 +64,20 @@ def enrich(
             err.print(f"[red]rejected[/] {outcome.raw.origin.uri}: {outcome.reason}: {outcome.error}")
             failures += 1
         for article in outcome.articles:
-            sys.stdout.buffer.write(encode(article) + b"\n")
+            if explain:
+                sys.stdout.buffer.write(orjson.dumps(_with_topic_evidence(orjson.loads(encode(article)))) + b"\n")
+            else:
+                sys.stdout.buffer.write(encode(article) + b"\n")
     sys.stdout.flush()
     raise typer.Exit(1 if failures and not raws else 0)
+
+
+def _with_topic_evidence(record: dict[str, Any]) -> dict[str, Any]:
+    """The enriched record plus ``topic_evidence``: per topic code, what made the classifier or lexicon choose it."""
+    from services.enrich.steps.topics import topics_for
+
+    evidence = {t.code: list(t.evidence) for t in topics_for(record.get("title"), record.get("body") or "")}
+    return {**record, "topic_evidence": {t["code"]: evidence.get(t["code"], []) for t in record.get("topics", [])}}
 
 
 @app.command()

@@ -25,6 +25,7 @@ from quality.entities.dataset import FEED, LabelledArticle, load_articles
 from quality.entities.newswire import NER_DEV
 from quality.entities.newswire import evaluate as evaluate_newswire
 from quality.entities.scoring import Counts, code_counts, name_counts, span_counts, topic_levels
+from quality.entities.topics_dev import render as topic_table
 from services.enrich.nlp import load_nlp
 from services.enrich.pipeline import ORGANIZATION_TYPES, PERSON_TYPES
 from services.enrich.settings import EnrichSettings
@@ -294,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     newswire = evaluate_newswire(load_nlp(model_name), spacy.load(model_name))
     print()
     print("\n".join(newswire) if newswire is not None else f"(no {NER_DEV}: ../shared is not beside this clone)")
+    print()
+    print("\n".join(topic_table(articles)))
     if args.timing:
         print(timing(model_name))
     return 0 if all(ok for _, _, ok in targets_met(ours, plain).values()) else 1

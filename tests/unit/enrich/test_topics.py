@@ -3,7 +3,7 @@ import json
 import pytest
 
 from services.enrich.steps.extract import extract_articles
-from services.enrich.steps.topics import lexicon_entries, topics_for
+from services.enrich.steps.topics import keyword_topics_for, lexicon_entries, topics_for
 from tests.unit.enrich.conftest import shared_path
 
 
@@ -66,9 +66,13 @@ def test_scores_are_ordered_in_range_and_parents_follow_children() -> None:
     assert by_code["medtop:20000344"] >= by_code["medtop:20000373"]
 
 
+def test_no_topic_without_text() -> None:
+    assert topics_for(None, "") == []
+
+
 @pytest.mark.parametrize("body", ["", "The weather was pleasant and the cat slept."])
-def test_no_topic_without_evidence(body: str) -> None:
-    assert topics_for(None, body) == []
+def test_no_keyword_topic_without_two_keywords(body: str) -> None:
+    assert keyword_topics_for(None, body) == []
 
 
 def test_wildcard_keywords_start_with_three_letters() -> None:
@@ -89,3 +93,27 @@ def test_keywords_match_whole_words_phrases_and_endings() -> None:
     assert "tariffs" in hits and "trade deal" in hits and "non-tariff" in hits
     assert hits.count("trade deal") == 1 and "trade" in hits  # "Trade, deal": punctuation breaks the phrase
     assert "subtrade" not in hits
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "Striker's transfer delayed as club faces tax fraud trial",
+            "The club's record signing was put on hold after prosecutors charged its former president with tax "
+            "fraud over earlier player transfers. The trial opens in court next month.",
+        ),
+        (
+            "Tariff talks resumed",
+            "Both sides discussed tariffs on steel, exports and a trade deal on cars, while farmers protested.",
+        ),
+    ],
+)
+def test_keywords_never_reorder_the_classifiers_best_top_level_topic(title: str, body: str) -> None:
+    from services.enrich.steps.topic_model import load_model
+
+    model = load_model()
+    best = max(model.top_level(model.vector(f"{title}\n\n{body}")), key=lambda s: s.probability)
+    top_level = [t for t in topics_for(title, body) if t.code.endswith("000000")]
+    assert top_level[0].code == best.code
+    assert top_level[0].score == pytest.approx(best.probability)

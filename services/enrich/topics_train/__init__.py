@@ -1,0 +1,1 @@
+"""Training the Media Topic classifier (``make topics-train``): our written corpus plus the IPTC definitions."""
