@@ -16,8 +16,8 @@ from schemas import (
     decode_with_object,
     encode,
 )
+from services.common.bulk import is_permanent
 from services.common.settings import CommonSettings
-from services.indexer.consumer import is_permanent
 from services.indexer.documents import bulk_action, target_index, to_es_doc
 
 INDEXED_AT = datetime(2025, 7, 1, tzinfo=UTC)
