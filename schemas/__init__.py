@@ -10,7 +10,6 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
-import jsonschema
 import orjson
 from pydantic import BaseModel, ValidationError
 
@@ -101,8 +100,3 @@ def schema_document(name: str) -> dict[str, Any]:
     text = resources.files("schemas").joinpath(f"{name}.json").read_text(encoding="utf-8")
     document: dict[str, Any] = json.loads(text)
     return document
-
-
-def validate_against_file(name: str, data: dict[str, Any]) -> None:
-    """Validates a decoded message with the JSON Schema file, as a non-Python consumer would."""
-    jsonschema.Draft202012Validator(schema_document(name)).validate(data)

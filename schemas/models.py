@@ -169,7 +169,9 @@ class ArticleRejected(_Message):
     schema_: Literal["dateline.article_rejected"] = Field(default="dateline.article_rejected", alias="schema")
     schema_version: Literal[1] = 1
     stage: Stage
-    reason: str = Field(description="Short machine-readable reason, e.g. invalid_json, schema_mismatch.")
+    reason: str = Field(
+        description="Short machine-readable reason, e.g. invalid_json; `dateline dlq reasons` lists them."
+    )
     error: str = Field(description="Human-readable detail.")
     article_id: str | None = None
     source_topic: str | None = None
@@ -178,6 +180,9 @@ class ArticleRejected(_Message):
     original: str = Field(description="The original payload, as text or base64 (see original_encoding).")
     original_encoding: Literal["utf-8", "base64"] = "utf-8"
     original_truncated: bool = Field(default=False, description="True when only the first bytes are kept.")
+    original_size: int | None = Field(
+        default=None, ge=0, description="Bytes in the whole original; more than `original` holds when truncated."
+    )
 
 
 def to_rfc3339(value: datetime) -> str:

@@ -40,10 +40,11 @@ def enrich(
     """Enrich files locally (no Kafka or Elasticsearch) and print the enriched articles as JSON Lines."""
     from schemas import encode
     from services.common.logs import configure_logging
+    from services.common.stage import Rejection
     from services.enrich.nlp import load_nlp
     from services.enrich.pipeline import enrich_batch
     from services.enrich.settings import EnrichSettings
-    from services.ingest.reader import Delivery, Rejected, build_ingested, decode_input, read_deliveries
+    from services.ingest.reader import Delivery, build_ingested, decode_input, read_deliveries
 
     settings = EnrichSettings()
     configure_logging("WARNING", "text")
@@ -53,7 +54,7 @@ def enrich(
     for delivery in deliveries:
         try:
             decoded = decode_input(delivery.data, name=delivery.uri, max_bytes=settings.max_article_bytes)
-        except Rejected as exc:
+        except Rejection as exc:
             err.print(f"[red]rejected[/] {delivery.uri}: {exc.reason}: {exc.detail}")
             failures += 1
             continue
@@ -274,6 +275,19 @@ def audit(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable
 
 dlq_app = typer.Typer(no_args_is_help=True, help="The dead-letter queue (articles.dlq).")
 app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("reasons")
+def dlq_reasons(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """The reason codes a dead letter may carry, each with what it means."""
+    from services.common.stage import Reason
+
+    if as_json:
+        _print_json({reason.value: reason.description for reason in Reason})
+        return
+    width = max(len(reason.value) for reason in Reason)
+    for reason in Reason:
+        typer.echo(f"{reason.value:<{width}}  {reason.description}")
 
 
 @dlq_app.command("replay")

@@ -11,7 +11,6 @@ and the ledger line can replay one record twice; the pipeline is idempotent, so 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
@@ -21,11 +20,13 @@ from pathlib import Path
 import orjson
 from kafka import KafkaAdminClient
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
 
 from schemas import ArticleRejected, InvalidMessage, decode
 from services.audit.collect import read_topic
 from services.common.kafka import kafka_client_options, make_producer
 from services.common.settings import CommonSettings
+from services.common.stage import SendRefused, commit_after_acknowledged, original_bytes
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,7 @@ class Candidate:
 
     @property
     def payload(self) -> bytes:
-        if self.letter.original_encoding == "base64":
-            return base64.b64decode(self.letter.original)
-        return self.letter.original.encode("utf-8")
+        return original_bytes(self.letter)
 
     @property
     def fingerprint(self) -> str:
@@ -150,7 +149,12 @@ def replay(settings: CommonSettings, candidates: Sequence[Candidate], ledger: Le
             target = str(candidate.letter.source_topic)
             key = candidate.letter.article_id.encode() if candidate.letter.article_id else None
             headers = [(REPLAY_HEADER, candidate.letter.event_id.encode())]
-            metadata = producer.send(target, key=key, value=candidate.payload, headers=headers).get(timeout=60)
+            try:
+                ack = producer.send(target, key=key, value=candidate.payload, headers=headers)
+            except KafkaError as exc:
+                ack = SendRefused(exc)
+            # The ledger line is this command's commit: written only once the broker took the payload.
+            (metadata,) = commit_after_acknowledged([ack], lambda answers: answers, timeout_s=60)
             ledger.record(candidate, target, metadata.partition, metadata.offset)
             log.info(
                 "dead letter replayed",

@@ -11,9 +11,9 @@ assigned partition), and backfill batches are small, so a live article waits for
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
 import logging
+import os
 import ssl
 import time
 from collections.abc import Mapping, Sequence
@@ -25,12 +25,16 @@ import faust
 from prometheus_client import Counter, Gauge, Histogram
 from spacy.language import Language
 
-from schemas import ArticleIngested, ArticleRejected, InvalidMessage, decode, encode
+from schemas import ArticleIngested, InvalidMessage, decode, encode
+from services.common.stage import Reason, SourceRecord, dead_letter, dead_letter_key, gather_acknowledged
 from services.enrich.pipeline import EnrichOutcome, enrich_batch
 from services.enrich.settings import EnrichSettings
 from services.enrich.steps.stories import StoryIndex
 
 log = logging.getLogger(__name__)
+
+# The worker's exit status when the broker refused an output: EX_SOFTWARE, so a supervisor restarts it.
+EXIT_NOT_ACKNOWLEDGED = 70
 
 MESSAGES_IN = Counter("dateline_enrich_messages_in_total", "Records consumed, by lane (live, backfill).", ["lane"])
 MESSAGES_OUT = Counter("dateline_enrich_messages_out_total", "Records produced, by topic kind.", ["kind"])
@@ -113,26 +117,9 @@ def faust_credentials(settings: EnrichSettings) -> faust.SASLCredentials | faust
     )
 
 
-def dead_letter(
-    *, reason: str, error: str, original: bytes | None, event_message: Any, article_id: str | None = None
-) -> ArticleRejected:
-    """The DLQ record for a raw message that could not be enriched, with where it came from."""
-    payload = original or b""
-    try:
-        text, encoding = payload.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = base64.b64encode(payload).decode("ascii"), "base64"
-    return ArticleRejected(
-        stage="enrich",
-        reason=reason,
-        error=error,
-        article_id=article_id,
-        source_topic=event_message.topic,
-        source_partition=event_message.partition,
-        source_offset=event_message.offset,
-        original=text,
-        original_encoding=encoding,  # type: ignore[arg-type]
-    )
+def source_of(event_message: Any) -> SourceRecord:
+    """Where a faust event's message was read from."""
+    return SourceRecord(event_message.topic, event_message.partition, event_message.offset)
 
 
 def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | None = None) -> faust.App:
@@ -164,9 +151,23 @@ def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | N
     live = LiveLane()
 
     async def send_all(messages: Sequence[tuple[Any, bytes, bytes]]) -> None:
-        # force=True sends now instead of attaching to the event (which would publish after the ack).
-        futures = [await topic.send(key=key, value=value, force=True) for topic, key, value in messages]
-        await asyncio.gather(*futures)
+        """Returns only once the broker acknowledged every output and dead letter of the batch.
+
+        When one was refused, the process ends at once, without committing: faust's ``take_events`` acks a
+        batch's events in a ``finally`` (faust/streams.py), so an exception out of the agent would commit the
+        offsets of a batch whose outputs were lost. Ending like a kill -9 leaves them to be re-delivered.
+        """
+        try:
+            # force=True sends now instead of attaching to the event (which would publish after the ack).
+            futures = [await topic.send(key=key, value=value, force=True) for topic, key, value in messages]
+            await gather_acknowledged(futures)
+        except Exception as exc:
+            log.critical(
+                "output or dead letter not acknowledged; exiting without committing the batch",
+                extra={"error": f"{type(exc).__name__}: {exc}"},
+            )
+            logging.shutdown()
+            os._exit(EXIT_NOT_ACKNOWLEDGED)
 
     @app.task
     async def mark_started() -> None:
@@ -208,16 +209,13 @@ def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | N
             except InvalidMessage as exc:
                 FAILURES.labels(reason=exc.reason).inc()
                 rejected = dead_letter(
-                    reason=exc.reason,
-                    error=exc.detail,
-                    original=event.message.value,
-                    event_message=event.message,
+                    "enrich", Reason.of(exc.reason), exc.detail, event.message.value, source=source_of(event.message)
                 )
                 log.warning(
                     "raw message rejected",
                     extra={"reason": exc.reason, "offset": f"{event.message.partition}:{event.message.offset}"},
                 )
-                outgoing.append((dlq_topic, rejected.event_id.encode(), encode(rejected)))
+                outgoing.append((dlq_topic, dead_letter_key(rejected), encode(rejected)))
         if decoded:
             raws = [raw for raw, _ in decoded]
             outcomes: list[EnrichOutcome] = await asyncio.get_running_loop().run_in_executor(
@@ -267,13 +265,14 @@ def _outgoing(
 ) -> list[tuple[Any, bytes, bytes]]:
     if outcome.reason:
         rejected = dead_letter(
-            reason=outcome.reason,
-            error=outcome.error or outcome.reason,
-            original=message.value,
-            event_message=message,
+            "enrich",
+            Reason.of(outcome.reason),
+            outcome.error or outcome.reason,
+            message.value,
+            source=source_of(message),
             article_id=outcome.raw.id,
         )
         FAILURES.labels(reason=outcome.reason).inc()
         log.warning("article rejected", extra={"article_id": outcome.raw.id, "reason": outcome.reason})
-        return [(dlq_topic, outcome.raw.id.encode(), encode(rejected))]
+        return [(dlq_topic, dead_letter_key(rejected), encode(rejected))]
     return [(enriched_topic, article.id.encode(), encode(article)) for article in outcome.articles]

@@ -27,17 +27,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from elastic_transport import TransportError as ConnectionLevelError
 from elasticsearch import ApiError, Elasticsearch
-from elasticsearch import TransportError as ESTransportError
-from elasticsearch.helpers import streaming_bulk
 from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from prometheus_client import Counter, Gauge, Histogram
 
-from schemas import ArticleEnriched, ArticleRejected, InvalidMessage, decode_with_object, encode
+from schemas import ArticleEnriched, InvalidMessage, decode_with_object, encode
+from services.common.bulk import REQUEST_ERRORS, BulkRetryPolicy, Stopping, bulk_pass, is_transient
 from services.common.elastic import current_generation
+from services.common.stage import (
+    Acknowledgement,
+    NotAcknowledged,
+    Reason,
+    SendRefused,
+    SourceRecord,
+    commit_after_acknowledged,
+    dead_letter,
+    dead_letter_key,
+)
 from services.indexer.documents import bulk_action
 from services.indexer.settings import IndexerSettings
 
@@ -58,10 +66,8 @@ ES_AVAILABLE = Gauge("dateline_indexer_elasticsearch_available", "1 unless the l
 
 # A batch smaller than this per request goes as one request: splitting a few documents costs more than it saves.
 MIN_DOCUMENTS_PER_REQUEST = 50
-
-
-class Stopping(Exception):
-    """Raised inside a retry wait when shutdown was asked for; the batch is left uncommitted."""
+# How long a batch's commit waits for its dead letters' acknowledgements (the producer retries within it).
+DEAD_LETTER_ACK_TIMEOUT_S = 60.0
 
 
 class BulkPassFailed(Exception):
@@ -105,6 +111,8 @@ class Batch:
     pending: list[Pending]
     offsets: dict[TopicPartition, int]
     report: BatchReport = field(default_factory=BatchReport)
+    # Every dead letter sent for the batch: its offsets are committed only once all of them are acknowledged.
+    dead_letters: list[Acknowledgement] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
 
@@ -129,18 +137,6 @@ def split_by_id(pending: Sequence[Pending], parts: int) -> list[list[Pending]]:
     return [group for group in groups if group]
 
 
-def is_permanent(status: int) -> bool:
-    """An item status that retrying cannot fix: client errors other than 429 (too many requests)."""
-    return 400 <= status < 500 and status != 429
-
-
-def is_transient_api_error(exc: ApiError) -> bool:
-    """A whole-request error worth retrying: 429 after streaming_bulk's own retries, or any 5xx (a node that is
-    starting, a red cluster, a proxy in between)."""
-    status = int(exc.meta.status) if exc.meta is not None else 0
-    return status == 429 or status >= 500
-
-
 class GenerationWatch:
     """The index generation to write: the read alias's, asked again every ``check_s`` (a replay swaps it)."""
 
@@ -153,7 +149,7 @@ class GenerationWatch:
         if time.monotonic() - self._checked_at >= self._check_s:
             try:
                 generation = current_generation(self._es, self._prefix)
-            except (ApiError, ConnectionLevelError, ESTransportError) as exc:  # keep the last known one
+            except REQUEST_ERRORS as exc:  # keep the last known one
                 log.warning("could not read the index generation", extra={"error": str(exc)})
             else:
                 if generation != self._generation:
@@ -171,6 +167,7 @@ class Indexer:
         self._consumer = consumer
         self._producer = producer
         self._es = es
+        self._retry_policy = BulkRetryPolicy(max_backoff_s=settings.max_backoff_s)
         self._generation = GenerationWatch(es, settings.index_prefix, settings.generation_check_s)
         self._requests = ThreadPoolExecutor(max_workers=settings.bulk_concurrency, thread_name_prefix="bulk-request")
         self.stop_requested = threading.Event()
@@ -243,8 +240,17 @@ class Indexer:
             # commit, so the fault tests can prove that the re-delivered batch overwrites itself.
             log.warning("FAULT INJECTION: SIGKILL after an acknowledged bulk, before the commit")
             os.kill(os.getpid(), signal.SIGKILL)
+        offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in batch.offsets.items()}
         try:
-            self._consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in batch.offsets.items()})
+            commit_after_acknowledged(
+                batch.dead_letters, lambda _: self._consumer.commit(offsets), timeout_s=DEAD_LETTER_ACK_TIMEOUT_S
+            )
+        except NotAcknowledged as exc:
+            # A dead letter the broker refused (too large for the DLQ topic, topic missing, broker away past the
+            # producer's retries): committing would lose its article. Stop without committing; the batch is
+            # read again when the indexer is back, and its dead letters sent again.
+            log.error("dead letter not acknowledged; stopping with the batch uncommitted", extra={"error": str(exc)})
+            raise
         except KafkaError as exc:
             # A rebalance moved the partitions, or the broker is away: whoever reads them next re-delivers the
             # batch, which overwrites the same documents (same ids, same indices).
@@ -264,129 +270,102 @@ class Indexer:
             if position is not None:
                 CONSUMER_LAG.labels(partition=str(tp.partition)).set(max(0, highwater - position))
 
-    def process(self, records: Sequence[ConsumerRecord]) -> BatchReport:
-        """Indexes one polled batch; returns only when every record is indexed or dead-lettered."""
-        return self.index(self.prepare(records))
-
     def prepare(self, records: Sequence[ConsumerRecord]) -> Batch:
         """Decodes a polled batch into bulk actions; records that are not valid enriched articles go to the DLQ."""
         started = time.monotonic()
         report = BatchReport()
         indexed_at = datetime.now(UTC)
         generation = self._generation.current()
-        pending: list[Pending] = []
+        batch = Batch(records=len(records), pending=[], offsets=next_offsets(records), report=report)
         for record in records:
             try:
                 article, message = decode_with_object(record.value or b"", ArticleEnriched)
             except InvalidMessage as exc:
-                self._dead_letter(record, exc.reason, exc.detail)
+                self._dead_letter(batch, record, Reason.of(exc.reason), exc.detail)
                 report.dead_lettered += 1
                 continue
             action = bulk_action(
                 self._settings.index_prefix, article, indexed_at=indexed_at, generation=generation, message=message
             )
-            pending.append(Pending(record, action))
+            batch.pending.append(Pending(record, action))
         report.decode_s = round(time.monotonic() - started, 3)
-        return Batch(records=len(records), pending=pending, offsets=next_offsets(records), report=report)
+        return batch
 
     def index(self, batch: Batch) -> BatchReport:
         """Bulk-indexes a prepared batch, retrying with backoff; returns when every action is indexed or
         dead-lettered, or raises ``Stopping`` when shutdown is asked for while Elasticsearch refuses."""
         report, pending = batch.report, batch.pending
         bulk_started = time.monotonic()
-        backoff = 0.5
+        backoffs = self._retry_policy.backoffs()
         while pending:
             self.last_loop_at = time.monotonic()
             try:
-                pending = self._bulk_pass(pending, report)
+                pending = self._bulk_pass(batch, pending)
                 self.elasticsearch_ok = True
             except BulkPassFailed as failed:
                 pending, exc = failed.retry, failed.cause
+                if not is_transient(exc):
+                    raise exc from None
                 if isinstance(exc, ApiError):
-                    if not is_transient_api_error(exc):
-                        raise exc from None
                     log.warning(
                         "elasticsearch refused the bulk; retrying",
-                        extra={"status": exc.meta.status, "error": str(exc)[:300], "backoff_s": backoff},
+                        extra={"status": exc.meta.status, "error": str(exc)[:300]},
                     )
                 else:
                     self.elasticsearch_ok = False
-                    log.warning("elasticsearch unavailable; retrying", extra={"error": str(exc), "backoff_s": backoff})
+                    log.warning("elasticsearch unavailable; retrying", extra={"error": str(exc)})
             ES_AVAILABLE.set(1 if self.elasticsearch_ok else 0)
             if pending:
                 report.retries += 1
                 BULK_RETRIES.inc()
-                if self.stop_requested.wait(backoff):
+                if self.stop_requested.wait(next(backoffs)):
                     raise Stopping
-                backoff = min(backoff * 2, self._settings.max_backoff_s)
-        self._producer.flush(timeout=60)
         report.bulk_s = round(time.monotonic() - bulk_started, 3)
         return report
 
-    def _bulk_pass(self, pending: list[Pending], report: BatchReport) -> list[Pending]:
+    def _bulk_pass(self, batch: Batch, pending: list[Pending]) -> list[Pending]:
         """Sends ``pending`` as concurrent requests (``split_by_id``) and returns the items to retry; raises
         ``BulkPassFailed`` with them when a request failed as a whole (its items are all retried)."""
         groups = split_by_id(pending, self._settings.bulk_concurrency)
-        results = [self._requests.submit(self._bulk, group) for group in groups]
+        results = [self._requests.submit(self._bulk, batch, group) for group in groups]
         retry: list[Pending] = []
         cause: Exception | None = None
         for group, result in zip(groups, results, strict=True):
             try:
                 outcome = result.result()
-            except (ConnectionLevelError, ESTransportError, ApiError) as exc:
+            except REQUEST_ERRORS as exc:
                 retry.extend(group)
                 cause = cause or exc
                 continue
             retry.extend(outcome.retry)
-            report.indexed += outcome.indexed
-            report.dead_lettered += outcome.dead_lettered
+            batch.report.indexed += outcome.indexed
+            batch.report.dead_lettered += outcome.dead_lettered
         if cause is not None:
             raise BulkPassFailed(retry, cause)
         return retry
 
-    def _bulk(self, pending: list[Pending]) -> RequestOutcome:
-        """One bulk request (split into chunks by streaming_bulk). Results are matched back by index and id, not
-        position, because streaming_bulk yields 429-retried items late."""
-        by_key: dict[tuple[str, str], list[Pending]] = {}
-        for item in pending:
-            by_key.setdefault((item.action["_index"], item.action["_id"]), []).append(item)
-        outcome = RequestOutcome()
-        results = streaming_bulk(
-            self._es,
-            [item.action for item in pending],
-            chunk_size=self._settings.batch_size,
-            max_retries=3,
-            initial_backoff=0.5,
-            max_backoff=self._settings.max_backoff_s,
-            raise_on_error=False,
-            raise_on_exception=True,
+    def _bulk(self, batch: Batch, pending: list[Pending]) -> RequestOutcome:
+        """One bulk request (split into chunks by streaming_bulk); documents refused for good go to the DLQ."""
+        result = bulk_pass(
+            self._es, pending, lambda item: item.action, self._retry_policy, chunk_size=self._settings.batch_size
         )
-        for ok, info in results:
-            detail = next(iter(info.values()))
-            item = by_key[(detail["_index"], detail["_id"])].pop()
-            if ok:
-                outcome.indexed += 1
-                INDEXED.inc()
-            elif is_permanent(int(detail.get("status", 500))):
-                self._dead_letter(item.record, "es_rejected", str(detail.get("error")), article_id=item.action["_id"])
-                outcome.dead_lettered += 1
-            else:
-                outcome.retry.append(item)
-        return outcome
+        INDEXED.inc(len(result.indexed))
+        for item, error in result.refused:
+            self._dead_letter(batch, item.record, Reason.ES_REJECTED, error, article_id=item.action["_id"])
+        return RequestOutcome(indexed=len(result.indexed), dead_lettered=len(result.refused), retry=result.retry)
 
-    def _dead_letter(self, record: ConsumerRecord, reason: str, error: str, article_id: str | None = None) -> None:
-        value = record.value or b""
-        rejected = ArticleRejected(
-            stage="index",
-            reason=reason,
-            error=error[:2000],
-            article_id=article_id,
-            source_topic=record.topic,
-            source_partition=record.partition,
-            source_offset=record.offset,
-            original=value.decode("utf-8", errors="replace"),
-        )
-        key = (article_id or rejected.event_id).encode()
-        self._producer.send(self._settings.topic_dlq, key=key, value=encode(rejected))
+    def _dead_letter(
+        self, batch: Batch, record: ConsumerRecord, reason: Reason, error: str, article_id: str | None = None
+    ) -> None:
+        """Sends the record's dead letter and adds its acknowledgement to the batch: the batch's commit waits for
+        it. A send the producer refuses outright (larger than its max_request_size) fails the commit the same way."""
+        source = SourceRecord(record.topic, record.partition, record.offset)
+        rejected = dead_letter("index", reason, error, record.value, source=source, article_id=article_id)
+        ack: Acknowledgement
+        try:
+            ack = self._producer.send(self._settings.topic_dlq, key=dead_letter_key(rejected), value=encode(rejected))
+        except KafkaError as exc:
+            ack = SendRefused(exc)
+        batch.dead_letters.append(ack)
         DEAD_LETTERS.labels(reason=reason).inc()
         log.warning("document rejected", extra={"article_id": article_id, "reason": reason, "error": error[:300]})

@@ -22,12 +22,13 @@ def to_es_doc(
     ``model_dump`` (a third of the indexer's decoding). Where a valid message may differ from the dump in a way
     Elasticsearch would see, the model's values are written over it: both dates, the booleans and the lineage
     counts. Fields a message leaves out are then absent instead of null, which no query tells apart, and numbers
-    sent as strings are coerced by Elasticsearch as pydantic coerced them.
+    sent as strings are coerced by Elasticsearch as pydantic coerced them. Neither argument is changed.
     """
     if message is None:
         document = article.model_dump(mode="json", by_alias=True)
     else:
-        document = message
+        # A shallow copy is enough: only top-level keys are set or removed below, nested values are replaced whole.
+        document = dict(message)
         document["published_at"] = None if article.published_at is None else to_rfc3339(article.published_at)
         document["title_derived"] = article.title_derived
         if article.lineage is not None:

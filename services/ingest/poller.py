@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from services.common.stage import Reason
 from services.ingest.backpressure import DeliveryGate
 from services.ingest.feed_state import FeedStateStore
 from services.ingest.feeds import FeedSource, NotAFeed, conditional_headers, parse_feed, validators_from
@@ -121,7 +122,7 @@ class FeedPoller:
         for item in new:
             if item.payload is None:
                 delivery = Delivery(uri=item.url or feed.url, data=(item.title or "").encode())
-                outcome = self._publisher.reject(delivery, "no_text", f"{feed.url}: item has no text", lane="feed")
+                outcome = self._publisher.reject(delivery, Reason.NO_TEXT, f"{feed.url}: item has no text", lane="feed")
                 if outcome.status != "unavailable":
                     handled.append(item.key)
                     result.rejected.append((item.url or item.key, "no_text"))

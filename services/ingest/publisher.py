@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from schemas import ArticleIngested, ArticleRejected, encode
-from services.ingest.reader import Delivery, Rejected, build_ingested, decode_input
+from services.common.stage import Acknowledgement, Reason, Rejection, SendRefused, dead_letter, wait_acknowledged
+from services.ingest.reader import Delivery, build_ingested, decode_input
 from services.ingest.seen import SeenStore
 from services.ingest.settings import IngestSettings
 
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DLQ_ORIGINAL_BYTES = 1024 * 1024
 # The command-line ingest publishes in chunks of this many deliveries: sends are pipelined within a chunk.
 CHUNK = 100
 
@@ -55,23 +53,6 @@ class IngestReport:
     duplicates: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str, str]] = field(default_factory=list)  # (uri, reason, detail)
 
-    def rejected_by_reason(self) -> Counter[str]:
-        return Counter(reason for _, reason, _ in self.rejected)
-
-
-class _Acknowledgement(Protocol):
-    def get(self, timeout: float | None = None) -> Any: ...
-
-
-class _NotSent:
-    """A send the producer refused outright (no metadata, full buffer): it fails like a late acknowledgement."""
-
-    def __init__(self, error: KafkaError) -> None:
-        self._error = error
-
-    def get(self, timeout: float | None = None) -> Any:
-        raise self._error
-
 
 @dataclass
 class _Pending:
@@ -79,7 +60,7 @@ class _Pending:
     uri: str
     key: str
     topic: str
-    ack: _Acknowledgement
+    ack: Acknowledgement
     sent_at: float
 
 
@@ -139,14 +120,14 @@ class Publisher:
         with self._lock:
             return self._publish_batch(deliveries, topic, lane)
 
-    def reject(self, delivery: Delivery, reason: str, detail: str, *, lane: str) -> Outcome:
+    def reject(self, delivery: Delivery, reason: Reason, detail: str, *, lane: str) -> Outcome:
         """Records a delivery ingest refuses for a reason of its own (e.g. a feed item without text) in the DLQ."""
         with self._lock:
             if self._metrics:
                 self._metrics.received(lane, 1)
             outcomes: list[Outcome | None] = [None]
             pending: list[_Pending] = []
-            self._dead_letter(0, delivery, Rejected(reason, detail), outcomes, pending)
+            self._dead_letter(0, delivery, Rejection(reason, detail), outcomes, pending)
             self._await(pending, outcomes)
             result = outcomes[0]
             assert result is not None
@@ -169,7 +150,7 @@ class Publisher:
             received_at = datetime.now(UTC)
             try:
                 decoded = decode_input(delivery.data, name=delivery.uri, max_bytes=self._settings.max_article_bytes)
-            except Rejected as exc:
+            except Rejection as exc:
                 self._dead_letter(position, delivery, exc, outcomes, pending)
                 continue
             if delivery.content_type:
@@ -192,29 +173,32 @@ class Publisher:
     ) -> _Pending:
         # The producer's max_block_ms bounds how long send() itself may block (no metadata, full buffer). Once
         # one send was refused, the rest of the batch is not tried: the broker is down, each would block again.
-        ack: _Acknowledgement
+        ack: Acknowledgement
         if self._refused is not None:
-            ack = _NotSent(self._refused)
+            ack = SendRefused(self._refused)
         else:
             try:
                 ack = self._producer.send(topic, key=key.encode(), value=encode(message))
             except KafkaError as exc:
                 self._refused = exc
-                ack = _NotSent(exc)
+                ack = SendRefused(exc)
         return _Pending(position, uri, key, topic, ack, time.monotonic())
 
     def _await(self, pending: list[_Pending], outcomes: list[Outcome | None]) -> None:
-        """Waits for every acknowledgement under one deadline; records as seen only what the broker took."""
+        """Waits for every acknowledgement under one deadline; records as seen only what the broker took.
+
+        The stage rule per delivery: each delivery is its own source, and its "commit" (the seen-store entry, or
+        the rejection outcome the caller reports) happens only after its article or dead letter was acknowledged.
+        """
         self._refused = None
-        deadline = time.monotonic() + self._settings.publish_timeout_s
+        answers = wait_acknowledged([item.ack for item in pending], self._settings.publish_timeout_s)
         acked: list[str] = []
-        for item in pending:
+        for item, answer in zip(pending, answers, strict=True):
             current = outcomes[item.position]
-            dead_letter = current is not None and current.status == "rejected"
-            try:
-                item.ack.get(timeout=max(0.0, deadline - time.monotonic()))
-            except KafkaError as exc:
-                article_id = None if dead_letter else item.key
+            is_dead_letter = current is not None and current.status == "rejected"
+            if isinstance(answer, BaseException):
+                exc = answer
+                article_id = None if is_dead_letter else item.key
                 outcomes[item.position] = Outcome(item.uri, "unavailable", article_id, "broker_unavailable", str(exc))
                 if self._metrics:
                     self._metrics.unavailable()
@@ -222,7 +206,7 @@ class Publisher:
                 continue
             if self._metrics:
                 self._metrics.published(item.topic, time.monotonic() - item.sent_at)
-            if dead_letter:
+            if is_dead_letter:
                 continue  # its rejection outcome stands
             acked.append(item.key)
             outcomes[item.position] = Outcome(item.uri, "published", item.key)
@@ -234,23 +218,11 @@ class Publisher:
         self,
         position: int,
         delivery: Delivery,
-        exc: Rejected,
+        exc: Rejection,
         outcomes: list[Outcome | None],
         pending: list[_Pending],
     ) -> None:
-        original = delivery.data[:DLQ_ORIGINAL_BYTES]
-        try:
-            text, encoding = original.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            text, encoding = base64.b64encode(original).decode("ascii"), "base64"
-        rejected = ArticleRejected(
-            stage="ingest",
-            reason=exc.reason,
-            error=f"{delivery.uri}: {exc.detail}",
-            original=text,
-            original_encoding=encoding,  # type: ignore[arg-type]
-            original_truncated=len(delivery.data) > DLQ_ORIGINAL_BYTES,
-        )
+        rejected = dead_letter("ingest", exc.reason, f"{delivery.uri}: {exc.detail}", delivery.data)
         outcomes[position] = Outcome(delivery.uri, "rejected", reason=exc.reason, detail=exc.detail)
         # The dead letter is awaited like an article: a rejection the DLQ did not take is "unavailable".
         pending.append(self._send(position, delivery.uri, self._settings.topic_dlq, rejected, rejected.event_id))

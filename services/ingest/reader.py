@@ -13,6 +13,7 @@ from pathlib import Path, PurePath
 from charset_normalizer import from_bytes
 
 from schemas import ArticleIngested, Origin, SourceHint
+from services.common.stage import Reason, Rejection
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,6 @@ _WHITESPACE = re.compile(r"\s+")
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-class Rejected(ValueError):
-    """Input that cannot become an article; ``reason`` is the short code recorded in the DLQ."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-
-
 @dataclass(frozen=True)
 class DecodedInput:
     text: str
@@ -46,16 +38,16 @@ class DecodedInput:
 
 
 def decode_input(data: bytes, *, name: str, max_bytes: int) -> DecodedInput:
-    """Decodes delivered bytes to text and tells what kind of document they are."""
+    """Decodes delivered bytes to text and tells what kind of document they are; raises ``Rejection``."""
     if len(data) > max_bytes:
-        raise Rejected("too_large", f"{len(data)} bytes, the limit is {max_bytes}")
+        raise Rejection(Reason.TOO_LARGE, f"{len(data)} bytes, the limit is {max_bytes}")
     if not data.strip():
-        raise Rejected("empty", "no content")
+        raise Rejection(Reason.EMPTY, "no content")
     if b"\x00" in data[:65536] or len(_CONTROL_BYTES.findall(data[:65536])) > 8:
-        raise Rejected("binary", "content has control bytes; not a text document")
+        raise Rejection(Reason.BINARY, "content has control bytes; not a text document")
     text = _decode_text(data)
     if not text.strip():
-        raise Rejected("empty", "no content after decoding")
+        raise Rejection(Reason.EMPTY, "no content after decoding")
     return DecodedInput(text=text, content_type=sniff_content_type(text, name=name))
 
 
@@ -69,7 +61,7 @@ def _decode_text(data: bytes) -> str:
         return western
     best = from_bytes(data[:1_000_000]).best()
     if best is None or best.encoding is None:
-        raise Rejected("undecodable", "not UTF-8 and no other text encoding fits")
+        raise Rejection(Reason.UNDECODABLE, "not UTF-8 and no other text encoding fits")
     return data.decode(best.encoding, errors="replace")
 
 

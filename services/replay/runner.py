@@ -18,12 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch
-from elasticsearch.helpers import streaming_bulk
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
 from spacy.language import Language
 
-from schemas import ArticleIngested, ArticleRejected, InvalidMessage, decode, encode
+from schemas import ArticleIngested, InvalidMessage, decode, encode
+from services.common.bulk import BulkRetryPolicy, bulk_until_done
 from services.common.elastic import (
     aliased_indices,
     current_generation,
@@ -33,6 +34,16 @@ from services.common.elastic import (
     install_template,
 )
 from services.common.kafka import kafka_client_options
+from services.common.stage import (
+    Acknowledgement,
+    Reason,
+    SendRefused,
+    SourceRecord,
+    Stage,
+    commit_after_acknowledged,
+    dead_letter,
+    dead_letter_key,
+)
 from services.enrich.pipeline import enrich_batch
 from services.enrich.steps.stories import StoryIndex
 from services.indexer.documents import bulk_action
@@ -72,6 +83,7 @@ class Replay:
         self._on_progress = on_progress or (lambda _: None)
         self._stories = StoryIndex()
         self._created: set[str] = set()
+        self._retry_policy = BulkRetryPolicy(max_backoff_s=settings.max_backoff_s)
 
     def plan(self) -> tuple[ReplayReport, KafkaConsumer, dict[TopicPartition, int]]:
         """The generations involved, and a consumer at the beginning of both raw topics with their end offsets."""
@@ -150,42 +162,46 @@ class Replay:
             stories=self._stories,
         )
         indexed_at, prefix = datetime.now(UTC), self._settings.index_prefix
-        actions: list[dict[str, Any]] = []
-        sources: dict[str, ConsumerRecord] = {}
+        dead_letters: list[Acknowledgement] = []
+        to_index: list[tuple[dict[str, Any], ConsumerRecord]] = []
         for outcome, (raw, record) in zip(outcomes, decoded, strict=True):
             if outcome.reason:
-                self._dead_letter(record, "enrich", outcome.reason, outcome.error or outcome.reason, raw.id)
+                reason, error = Reason.of(outcome.reason), outcome.error or outcome.reason
+                dead_letters.append(self._dead_letter(record, "enrich", reason, error, raw.id))
                 report.dead_lettered += 1
             for article in outcome.articles:
-                actions.append(bulk_action(prefix, article, indexed_at=indexed_at, generation=report.generation_to))
-                sources[article.id] = record
-        for index in {action["_index"] for action in actions} - self._created:
+                action = bulk_action(prefix, article, indexed_at=indexed_at, generation=report.generation_to)
+                to_index.append((action, record))
+        for index in {action["_index"] for action, _ in to_index} - self._created:
             self._es.options(ignore_status=400).indices.create(index=index)  # 400: it exists already
             self._created.add(index)
-        for ok, info in streaming_bulk(
-            self._es, actions, chunk_size=self._settings.replay_bulk_size, max_retries=5, raise_on_error=False
-        ):
-            detail = next(iter(info.values()))
-            if ok:
-                report.indexed += 1
-            else:
-                record, error = sources[detail["_id"]], str(detail.get("error"))
-                self._dead_letter(record, "index", "es_rejected", error, detail["_id"])
-                report.dead_lettered += 1
-        self._on_progress(len(records))
-
-    def _dead_letter(self, record: ConsumerRecord, stage: str, reason: str, error: str, article_id: str) -> None:
-        rejected = ArticleRejected(
-            stage=stage,  # type: ignore[arg-type]
-            reason=reason,
-            error=f"replay: {error}"[:2000],
-            article_id=article_id,
-            source_topic=record.topic,
-            source_partition=record.partition,
-            source_offset=record.offset,
-            original=(record.value or b"").decode("utf-8", errors="replace"),
+        # The indexer's policy: 429 and 5xx retried with backoff, other refusals dead-lettered.
+        done = bulk_until_done(
+            self._es,
+            to_index,
+            lambda item: item[0],
+            self._retry_policy,
+            chunk_size=self._settings.replay_bulk_size,
+            on_retry=lambda cause, wait_s: log.warning(
+                "bulk retried", extra={"error": str(cause)[:300] if cause else "items refused", "backoff_s": wait_s}
+            ),
         )
-        self._producer.send(self._settings.topic_dlq, key=article_id.encode(), value=encode(rejected))
+        report.indexed += len(done.indexed)
+        for (action, record), error in done.refused:
+            dead_letters.append(self._dead_letter(record, "index", Reason.ES_REJECTED, error, action["_id"]))
+            report.dead_lettered += 1
+        # Progress counts a batch as done only once its dead letters are acknowledged; a refusal stops the replay.
+        commit_after_acknowledged(dead_letters, lambda _: self._on_progress(len(records)), timeout_s=60)
+
+    def _dead_letter(
+        self, record: ConsumerRecord, stage: Stage, reason: Reason, error: str, article_id: str
+    ) -> Acknowledgement:
+        source = SourceRecord(record.topic, record.partition, record.offset)
+        rejected = dead_letter(stage, reason, f"replay: {error}", record.value, source=source, article_id=article_id)
+        try:
+            return self._producer.send(self._settings.topic_dlq, key=dead_letter_key(rejected), value=encode(rejected))
+        except KafkaError as exc:
+            return SendRefused(exc)
 
     def _count(self) -> int:
         found = self._es.options(ignore_status=404).count(index=self._settings.index_prefix)

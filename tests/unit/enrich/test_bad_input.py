@@ -12,9 +12,10 @@ import pytest
 from spacy.language import Language
 
 from schemas import ArticleIngested, Origin
+from services.common.stage import Rejection
 from services.enrich.pipeline import enrich_batch
 from services.enrich.steps.extract import MAX_ARTICLES_PER_DOCUMENT, ExtractionError, extract_articles
-from services.ingest.reader import Rejected, decode_input
+from services.ingest.reader import decode_input
 from tests.unit.enrich.conftest import DELIVERED_AT, MODEL_NAME
 
 BOMB = (
@@ -64,7 +65,7 @@ def test_feed_at_the_limit_is_extracted() -> None:
 
 def test_20_mb_page_is_refused_at_ingest_and_at_extraction() -> None:
     page = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit.\n" * 360_000)[:20_000_000]
-    with pytest.raises(Rejected) as rejected:
+    with pytest.raises(Rejection) as rejected:
         decode_input(page.encode(), name="huge.txt", max_bytes=5 * 1024 * 1024)
     assert rejected.value.reason == "too_large"
     result, elapsed, peak = _measure(lambda: extract_articles(page, content_type="text/plain"))
@@ -88,10 +89,10 @@ def test_truncated_documents_give_an_article_or_a_reason(content: str, content_t
 
 
 def test_binary_junk_and_empty_files_are_rejected_at_ingest() -> None:
-    with pytest.raises(Rejected) as binary:
+    with pytest.raises(Rejection) as binary:
         decode_input(bytes(range(256)) * 64, name="junk.bin", max_bytes=1 << 20)
     assert binary.value.reason == "binary"
-    with pytest.raises(Rejected) as empty:
+    with pytest.raises(Rejection) as empty:
         decode_input(b"  \n ", name="empty.txt", max_bytes=1 << 20)
     assert empty.value.reason == "empty"
 

@@ -16,8 +16,8 @@ from schemas import (
     decode_with_object,
     encode,
 )
+from services.common.bulk import is_permanent
 from services.common.settings import CommonSettings
-from services.indexer.consumer import is_permanent
 from services.indexer.documents import bulk_action, target_index, to_es_doc
 
 INDEXED_AT = datetime(2025, 7, 1, tzinfo=UTC)
@@ -131,3 +131,12 @@ def test_a_message_that_leaves_out_defaults_or_writes_dates_its_own_way_makes_th
     assert from_message["lineage"] == {"original": True, "original_id": None, "added_words": 0, "cut_words": 0}
     assert from_message["title_derived"] is False
     assert _without_empty(from_message) == _without_empty(to_es_doc(article, indexed_at=INDEXED_AT))
+
+
+def test_building_a_document_leaves_the_message_as_it_was() -> None:
+    article = _article(datetime(2025, 6, 29, 12, 31, tzinfo=UTC))
+    decoded, message = decode_with_object(encode(article), ArticleEnriched)
+    before = json.loads(json.dumps(message))
+    document = to_es_doc(decoded, indexed_at=INDEXED_AT, message=message)
+    assert message == before
+    assert "schema" in message and "schema" not in document

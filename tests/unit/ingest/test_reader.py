@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.ingest.reader import Rejected, build_ingested, decode_input, raw_article_id, sniff_content_type
+from services.common.stage import Rejection
+from services.ingest.reader import build_ingested, decode_input, raw_article_id, sniff_content_type
 
 LIMIT = 1024 * 1024
 
@@ -35,7 +36,7 @@ def test_legacy_encoding_is_detected() -> None:
     ],
 )
 def test_unusable_input_is_rejected_with_a_reason(data: bytes, reason: str) -> None:
-    with pytest.raises(Rejected) as info:
+    with pytest.raises(Rejection) as info:
         decode_input(data, name="a.txt", max_bytes=LIMIT)
     assert info.value.reason == reason
 
