@@ -88,27 +88,13 @@ def ingest(
     backfill: Annotated[bool, typer.Option("--backfill", help="Archive import: publish to articles.backfill.")] = False,
 ) -> None:
     """Publish article files to Kafka (articles.raw); ends with published, duplicate and rejected counts."""
-    from services.common.logs import configure_logging
-    from services.ingest.bootstrap import bootstrap
-    from services.ingest.reader import Delivery, read_deliveries
-    from services.ingest.settings import IngestSettings
-
-    settings = IngestSettings(source_name=source) if source else IngestSettings()
-    # A one-shot command should say quickly that Kafka is not there; long-running services wait longer.
-    settings = settings.model_copy(update={"kafka_startup_wait_s": min(settings.kafka_startup_wait_s, 10.0)})
-    configure_logging("WARNING", "text")
     from services.common.kafka import KafkaUnavailable
+    from services.common.logs import configure_logging
+    from services.ingest.files import deliveries_of, one_shot_settings, publish_files, summary
 
-    from_stdin = [p for p in paths if str(p) == "-"]
-    files = [p for p in paths if str(p) != "-"]
-    deliveries = list(read_deliveries(files))
-    if from_stdin:
-        deliveries.append(Delivery(uri="<stdin>", data=sys.stdin.buffer.read()))
-    try:
-        publisher = bootstrap(settings)
-    except KafkaUnavailable as exc:
-        err.print(f"[red]not published[/]: {exc}")
-        raise typer.Exit(1) from exc
+    settings = one_shot_settings(source)
+    configure_logging("WARNING", "text")
+    deliveries = deliveries_of(paths)
     try:
         with Progress(
             TextColumn("ingest"),
@@ -119,18 +105,14 @@ def ingest(
             transient=False,
         ) as progress:
             task = progress.add_task("ingest", total=len(deliveries))
-            report = publisher.publish(
-                deliveries,
-                on_progress=lambda _: progress.advance(task),
-                topic=settings.topic_backfill if backfill else None,
+            report = publish_files(
+                settings, deliveries, backfill=backfill, on_progress=lambda _: progress.advance(task)
             )
-    finally:
-        publisher.close()
-    out.print(
-        f"published {len(report.published)}, duplicates {len(report.duplicates)}, rejected {len(report.rejected)}"
-    )
-    for uri, reason, detail in report.rejected:
-        out.print(f"  rejected {uri}: {reason} ({detail})")
+    except KafkaUnavailable as exc:
+        err.print(f"[red]not published[/]: {exc}")
+        raise typer.Exit(1) from exc
+    for line in summary(report):
+        out.print(line)
 
 
 @app.command()
