@@ -20,6 +20,7 @@ from kafka import KafkaProducer
 
 from schemas import ArticleEnriched, Enrichment, Lineage, Origin, Source, encode
 from services.common.elastic import make_client
+from tests.builders import enriched_article
 from tests.faults.conftest import SINGLE_ARTICLE_SAMPLES, Pipeline
 from tests.faults.proxy import RejectingProxy
 from tests.faults.servers import KAFKA_LIB, PrivateElasticsearch, PrivateKafka, free_port
@@ -84,7 +85,7 @@ def test_indexer_killed_after_bulk_before_commit(pipeline: Pipeline) -> None:
 def malformed_article() -> ArticleEnriched:
     """Valid against our schema, refused by the index mapping: lineage.added_words is an ES integer."""
     now = datetime.now(UTC)
-    return ArticleEnriched(
+    return enriched_article(
         id="badbadbadbadbadbadbadbadbadbad00",
         raw_id="badbadbadbadbadbadbadbadbadbad00",
         story_id="badbadbadbadbadbadbadbadbadbad00",
@@ -93,16 +94,9 @@ def malformed_article() -> ArticleEnriched:
         title="A document the mapping refuses",
         body="Its word count does not fit an integer field.",
         published_at=now,
+        published_at_precision=None,
         received_at=now,
-        language="en",
         origin=Origin(uri="fault://malformed"),
-        entities=[],
-        persons=[],
-        organizations=[],
-        places=[],
-        countries=[],
-        country_pairs=[],
-        topics=[],
         enrichment=Enrichment(version="fault", model="none"),
     )
 

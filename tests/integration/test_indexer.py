@@ -7,35 +7,24 @@ from datetime import UTC, datetime
 import pytest
 from elasticsearch import Elasticsearch
 
-from schemas import ArticleEnriched, ArticleRejected, Enrichment, Origin, Source, decode, encode
+from schemas import ArticleEnriched, ArticleRejected, decode, encode
 from services.common.kafka import consumer_lag, make_producer
 from services.indexer.bootstrap import bootstrap
 from services.indexer.consumer import MIN_DOCUMENTS_PER_REQUEST
 from services.indexer.settings import IndexerSettings
+from tests.builders import enriched_article
 from tests.kafka_helpers import read_topic
 
 
 def _article(n: int, *, countries: list[str] | None = None) -> ArticleEnriched:
-    return ArticleEnriched(
-        id=f"{n:032x}",
-        raw_id=f"{n:032x}",
-        story_id=f"{n:032x}",
-        source=Source(name="Test Wire"),
+    return enriched_article(
+        n,
         title=f"Tariff story {n}",
         body=f"Japan and the United States discussed tariffs, round {n}.",
         published_at=datetime(2025, 6, 1 + n % 28, tzinfo=UTC),
         published_at_precision="day",
-        received_at=datetime(2025, 7, 1, tzinfo=UTC),
-        language="en",
-        origin=Origin(uri=f"/feed/{n}.txt"),
-        entities=[],
-        persons=[],
-        organizations=[],
-        places=[],
         countries=countries if countries is not None else ["JP", "US"],
         country_pairs=["JP-US"],
-        topics=[],
-        enrichment=Enrichment(version="test", model="none"),
     )
 
 

