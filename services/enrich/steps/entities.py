@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -707,12 +707,6 @@ def _has_article(name: str) -> bool:
     from services.enrich.steps.countries import has_article
 
     return has_article(name)
-
-
-def names(entities: Iterable[Entity], types: Iterable[str]) -> list[str]:
-    """Sorted distinct names of the entities of the given types."""
-    wanted = set(types)
-    return sorted({e.name for e in entities if e.type in wanted})
 
 
 def title_to_tag(title: str | None, title_derived: bool, body: str) -> str | None:
