@@ -33,7 +33,13 @@ def make_client(settings: CommonSettings, **overrides: Any) -> Elasticsearch:
     if settings.elasticsearch_ca_certs:
         options["ca_certs"] = str(settings.elasticsearch_ca_certs)
     options.update(overrides)
-    return Elasticsearch(settings.elasticsearch_url, **options)
+    return Elasticsearch(elasticsearch_hosts(settings), **options)
+
+
+def elasticsearch_hosts(settings: CommonSettings) -> list[str]:
+    """The nodes in ``ELASTICSEARCH_URL``, comma-separated: the client spreads requests over them and leaves out a
+    node that stops answering, so a cluster keeps serving while one node restarts."""
+    return [url.strip() for url in settings.elasticsearch_url.split(",") if url.strip()]
 
 
 def index_template(settings: CommonSettings) -> dict[str, Any]:

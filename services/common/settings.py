@@ -28,6 +28,7 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATELINE_", env_file=LOCAL_STACK_ENV, extra="ignore", frozen=True)
 
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", validation_alias=_alias("KAFKA_BOOTSTRAP_SERVERS"))
+    # One URL, or a node's URL per cluster node separated by commas.
     elasticsearch_url: str = Field(default="http://127.0.0.1:9200", validation_alias=_alias("ELASTICSEARCH_URL"))
     elasticsearch_username: str | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_USERNAME"))
     elasticsearch_password: SecretStr | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_PASSWORD"))

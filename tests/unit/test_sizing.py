@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.common.elastic import index_sizing, index_template, install_template, template_is_current
+from services.common.elastic import (
+    elasticsearch_hosts,
+    index_sizing,
+    index_template,
+    install_template,
+    make_client,
+    template_is_current,
+)
 from services.common.kafka import declared_topics, topic_drift
 from services.common.settings import CommonSettings
 
@@ -164,3 +171,11 @@ def test_topic_drift_names_what_to_do_and_changes_nothing() -> None:
     fewer, replication = topic_drift(raw, 4, 1)
     assert "--partitions 8" in fewer and "kafka-reassign-partitions.sh" in replication
     assert topic_drift(raw, 12, 3) == [f"{raw.name} has 12 partitions, 8 configured: partitions cannot shrink"]
+
+
+def test_the_client_takes_every_node_of_a_cluster() -> None:
+    urls = "https://elasticsearch:9200, https://elasticsearch-2:9200,https://elasticsearch-3:9200"
+    settings = CommonSettings(ELASTICSEARCH_URL=urls)
+    assert elasticsearch_hosts(settings) == [url.strip() for url in urls.split(",")]
+    assert len(make_client(settings).transport.node_pool) == 3
+    assert elasticsearch_hosts(CommonSettings(ELASTICSEARCH_URL="http://127.0.0.1:9200")) == ["http://127.0.0.1:9200"]
