@@ -11,7 +11,7 @@ LOCAL := infra/local
 STACK_ENV := $(LOCAL)/.cache/run/stack.env
 SAMPLE_FEED := samples/feed
 
-.PHONY: help setup lock wheel-check jars up down run test lint unit integration faults bench bench-cost bench-backfill schemas quality quality-entities topics-train soak-feeds clean
+.PHONY: help setup lock wheel-check jars up down run test lint unit integration faults bench bench-cost bench-backfill bench-sizes schemas quality quality-entities topics-train soak-feeds clean
 
 help:
 	@echo "make run    set up, start Kafka + Elasticsearch + services, stream the sample feed, search it (Ctrl-C stops)"
@@ -133,6 +133,10 @@ bench-backfill: setup
 
 soak: setup
 	$(LOCAL)/with-stack.sh $(BIN)/python -m bench soak --articles 50000
+
+# Bytes per article on Kafka and in Elasticsearch, for the README's sizing table (~4 min).
+bench-sizes: setup
+	$(LOCAL)/with-stack.sh $(BIN)/python -m bench sizes --articles 1500
 
 clean:
 	-$(MAKE) --no-print-directory down

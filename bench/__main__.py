@@ -1,4 +1,5 @@
-"""``python -m bench [run|soak]``: the benchmark of issue 7 (``make bench``) and the memory soak (``make soak``).
+"""``python -m bench [run|soak|backfill|cost|sizes]``: the benchmark of issue 7 (``make bench``), the memory soak
+(``make soak``), and the rest below (``sizes``: bytes per article, for the README's sizing table).
 
 Needs the local stack's variables (``infra/local/with-stack.sh`` exports them). See BENCHMARKS.md.
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from bench import report, runs
+from bench import report, runs, sizes
 from bench.corpus import build
 from services.common.elastic import make_client
 from services.common.settings import CommonSettings
@@ -261,6 +262,18 @@ def cost(args: argparse.Namespace) -> int:
     return 0 if median <= 1.5 else 1
 
 
+def measure_sizes(args: argparse.Namespace) -> int:
+    """Bytes per article on Kafka and in Elasticsearch, on the demo feed and ``--articles`` corpus articles."""
+    results = sizes.sizes(args.articles)
+    results["command"] = f"make bench-sizes (python -m bench sizes --articles {args.articles})"
+    results["versions"] = report.versions(dict(make_client(CommonSettings()).info()))
+    out = report.RESULTS / "sizes.json"
+    out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    print(sizes.table(results))
+    say(f"wrote {out}")
+    return 0
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     # A node "failed" for a moment while a new index's shard starts (a 503 the counts retry): not worth a warning.
@@ -286,8 +299,10 @@ def main() -> None:
     costing = sub.add_parser("cost", help="enrich_batch against nlp.pipe alone, in process (make bench-cost).")
     costing.add_argument("--articles", type=int, default=120)
     costing.add_argument("--rounds", type=int, default=3)
+    sizing = sub.add_parser("sizes", help="Bytes per article on Kafka and in Elasticsearch (make bench-sizes).")
+    sizing.add_argument("--articles", type=int, default=1500)
     args = parser.parse_args(sys.argv[1:] or ["run"])
-    commands = {None: run, "run": run, "soak": soak, "backfill": backfill, "cost": cost}
+    commands = {None: run, "run": run, "soak": soak, "backfill": backfill, "cost": cost, "sizes": measure_sizes}
     sys.exit(commands[args.command](args))
 
 

@@ -13,30 +13,38 @@ if [ ! -f "$out/ca/ca.crt" ]; then
   unzip -qo /tmp/ca.zip -d "$out"
 fi
 
-if [ ! -f "$out/elasticsearch/elasticsearch.crt" ]; then
-  echo "creating the Elasticsearch and Kibana certificates"
-  cat >/tmp/instances.yml <<'YAML'
-instances:
-  - name: elasticsearch
-    dns: [elasticsearch, localhost]
-    ip: [127.0.0.1]
-  - name: kibana
-    dns: [kibana, localhost]
-    ip: [127.0.0.1]
-YAML
+# One certificate per Elasticsearch node and per Kafka broker: one of each by default, three with the cluster
+# override (infra/compose/docker-compose.cluster.yml sets ES_NODES and KAFKA_BROKERS).
+read -r -a es_nodes <<<"${ES_NODES:-elasticsearch}"
+read -r -a kafka_brokers <<<"${KAFKA_BROKERS:-kafka}"
+
+missing=()
+for name in "${es_nodes[@]}" kibana; do
+  [ -f "$out/$name/$name.crt" ] || missing+=("$name")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "creating the certificates of ${missing[*]}"
+  {
+    echo "instances:"
+    for name in "${missing[@]}"; do
+      printf '  - name: %s\n    dns: [%s, localhost]\n    ip: [127.0.0.1]\n' "$name" "$name"
+    done
+  } >/tmp/instances.yml
   bin/elasticsearch-certutil cert --silent --pem --days "${CERT_DAYS:-1095}" --in /tmp/instances.yml \
     --ca-cert "$out/ca/ca.crt" --ca-key "$out/ca/ca.key" --out /tmp/certs.zip
   unzip -qo /tmp/certs.zip -d "$out"
 fi
 
 # Kafka reads a PKCS#12 keystore; the Python clients check it against ca.crt like Elasticsearch's.
-if [ ! -f "$out/kafka/kafka.p12" ]; then
-  echo "creating the Kafka certificate"
-  mkdir -p "$out/kafka"
-  bin/elasticsearch-certutil cert --silent --days "${CERT_DAYS:-1095}" --name kafka --dns kafka,localhost \
-    --ip 127.0.0.1 --ca-cert "$out/ca/ca.crt" --ca-key "$out/ca/ca.key" \
-    --pass "${KAFKA_KEYSTORE_PASSWORD:?}" --out "$out/kafka/kafka.p12"
-fi
+for name in "${kafka_brokers[@]}"; do
+  if [ ! -f "$out/$name/$name.p12" ]; then
+    echo "creating the certificate of $name"
+    mkdir -p "$out/$name"
+    bin/elasticsearch-certutil cert --silent --days "${CERT_DAYS:-1095}" --name "$name" --dns "$name,localhost" \
+      --ip 127.0.0.1 --ca-cert "$out/ca/ca.crt" --ca-key "$out/ca/ca.key" \
+      --pass "${KAFKA_KEYSTORE_PASSWORD:?}" --out "$out/$name/$name.p12"
+  fi
+done
 
 # The CA certificate is public (every client reads it); keys are for their own server only (uid 1000, group 0 in
 # the Elasticsearch, Kibana and Kafka images); the CA key stays root's, for the next certificate.
@@ -44,7 +52,7 @@ chown -R root:root "$out"
 chmod 755 "$out" "$out/ca"
 chmod 644 "$out/ca/ca.crt"
 chmod 600 "$out/ca/ca.key"
-for server in elasticsearch kibana kafka; do
+for server in "${es_nodes[@]}" kibana "${kafka_brokers[@]}"; do
   chown -R 1000:0 "$out/$server"
   chmod 750 "$out/$server"
   find "$out/$server" -type f -exec chmod 640 {} +

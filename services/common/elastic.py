@@ -33,7 +33,13 @@ def make_client(settings: CommonSettings, **overrides: Any) -> Elasticsearch:
     if settings.elasticsearch_ca_certs:
         options["ca_certs"] = str(settings.elasticsearch_ca_certs)
     options.update(overrides)
-    return Elasticsearch(settings.elasticsearch_url, **options)
+    return Elasticsearch(elasticsearch_hosts(settings), **options)
+
+
+def elasticsearch_hosts(settings: CommonSettings) -> list[str]:
+    """The nodes in ``ELASTICSEARCH_URL``, comma-separated: the client spreads requests over them and leaves out a
+    node that stops answering, so a cluster keeps serving while one node restarts."""
+    return [url.strip() for url in settings.elasticsearch_url.split(",") if url.strip()]
 
 
 def index_template(settings: CommonSettings) -> dict[str, Any]:
@@ -44,7 +50,31 @@ def index_template(settings: CommonSettings) -> dict[str, Any]:
     body = copy.deepcopy(document)
     body["index_patterns"] = [f"{settings.index_prefix}-*"]
     body["template"]["aliases"] = {settings.index_prefix: {}}
+    body["template"]["settings"]["number_of_shards"] = settings.index_shards
+    body["template"]["settings"]["number_of_replicas"] = settings.index_replicas
     return body
+
+
+def index_sizing(index_settings: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(shards, replicas) in index settings as we write them (``number_of_shards``) or as Elasticsearch returns them
+    (``{"index": {"number_of_shards": "1"}}``); None where a value is not set."""
+    nested = index_settings.get("index", {})
+
+    def value(name: str) -> int | None:
+        found = index_settings.get(name, index_settings.get(f"index.{name}", nested.get(name)))
+        return None if found is None else int(found)
+
+    return value("number_of_shards"), value("number_of_replicas")
+
+
+def template_is_current(installed: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether an installed template has the wanted version and sizing; a new shard or replica setting rewrites
+    the template at the same mapping version."""
+    if installed.get("version") != wanted["version"]:
+        return False
+    return index_sizing(installed.get("template", {}).get("settings", {})) == index_sizing(
+        wanted["template"]["settings"]
+    )
 
 
 def template_name(settings: CommonSettings) -> str:
@@ -71,7 +101,7 @@ def install_template(client: Elasticsearch, settings: CommonSettings) -> bool:
     name = template_name(settings)
     if client.indices.exists_index_template(name=name):
         current = client.indices.get_index_template(name=name)["index_templates"][0]["index_template"]
-        if current.get("version") == body["version"]:
+        if template_is_current(current, body):
             return False
     client.indices.put_index_template(name=name, **body)
     # The templates of replayed generations carry the same mapping (and keep their alias, or lack of one).
@@ -86,11 +116,25 @@ def install_template(client: Elasticsearch, settings: CommonSettings) -> bool:
     # Existing monthly indices get the new version's mapping too when it only adds fields, so their new
     # documents are not refused by the strict mapping. An index that cannot take it is reported here and its
     # documents go to the DLQ until it is replayed into a new index (README, Index lifecycle).
-    for index in client.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True):
+    existing = client.indices.get(index=f"{settings.index_prefix}-*", allow_no_indices=True)
+    for index, state in existing.body.items():
         try:
             client.indices.put_mapping(index=index, properties=body["template"]["mappings"]["properties"])
         except BadRequestError as exc:
             log.error("index cannot take the new mapping; replay it", extra={"index": index, "error": str(exc)})
+        shards, replicas = index_sizing(state.get("settings", {}))
+        if replicas != settings.index_replicas:
+            # number_of_replicas is a dynamic setting: Elasticsearch adds or drops the copies in the background.
+            client.indices.put_settings(
+                index=index, settings={"index": {"number_of_replicas": settings.index_replicas}}
+            )
+            log.info("changed replicas", extra={"index": index, "replicas": settings.index_replicas})
+        if shards != settings.index_shards:
+            # number_of_shards is fixed when an index is created: new months get the new count, this one keeps its.
+            log.warning(
+                "index keeps its shard count; replay (or _split/_shrink) to change it",
+                extra={"index": index, "shards": shards, "configured": settings.index_shards},
+            )
     log.info("installed index template", extra={"template": name, "version": body["version"]})
     return True
 

@@ -38,17 +38,42 @@ class TopicSpec:
 
 
 def declared_topics(settings: CommonSettings) -> list[TopicSpec]:
-    """The topics in ``infra/kafka/topics.json``, named with the settings' prefix."""
+    """The topics in ``infra/kafka/topics.json``, named with the settings' prefix, with the settings' partitions,
+    replication factor and ``min.insync.replicas``."""
     document = json.loads((settings.infra_dir / "kafka" / "topics.json").read_text(encoding="utf-8"))
+    partitions = settings.topic_partitions
     return [
         TopicSpec(
             name=f"{settings.topic_prefix}{name}",
-            partitions=int(spec["partitions"]),
-            replication_factor=int(spec["replication_factor"]),
-            config={k: str(v) for k, v in spec.get("config", {}).items()},
+            partitions=partitions[name],
+            replication_factor=settings.topic_replication_factor,
+            config={
+                **{k: str(v) for k, v in spec.get("config", {}).items()},
+                "min.insync.replicas": str(settings.topic_min_insync_replicas),
+            },
         )
         for name, spec in document["topics"].items()
     ]
+
+
+def topic_drift(spec: TopicSpec, partitions: int, replication_factor: int) -> list[str]:
+    """What an existing topic lacks of its declaration. Reported, not changed: adding partitions moves keys to other
+    partitions (an article's versions could then be indexed out of order while the old ones drain), and a new
+    replication factor is a reassignment (``kafka-reassign-partitions.sh``), which an operator plans."""
+    drift = []
+    if partitions < spec.partitions:
+        drift.append(
+            f"{spec.name} has {partitions} partitions, {spec.partitions} configured: "
+            f"kafka-topics.sh --alter --topic {spec.name} --partitions {spec.partitions} once the topic is drained"
+        )
+    elif partitions > spec.partitions:
+        drift.append(f"{spec.name} has {partitions} partitions, {spec.partitions} configured: partitions cannot shrink")
+    if replication_factor != spec.replication_factor:
+        drift.append(
+            f"{spec.name} has replication factor {replication_factor}, {spec.replication_factor} configured: "
+            "reassign its partitions with kafka-reassign-partitions.sh"
+        )
+    return drift
 
 
 def kafka_client_options(settings: CommonSettings) -> dict[str, Any]:
@@ -100,7 +125,9 @@ def ensure_topics(settings: CommonSettings) -> list[str]:
     admin = connect_admin(settings)
     try:
         existing = set(admin.list_topics())
-        missing = [spec for spec in declared_topics(settings) if spec.name not in existing]
+        declared = declared_topics(settings)
+        missing = [spec for spec in declared if spec.name not in existing]
+        _report_drift(admin, [spec for spec in declared if spec.name in existing])
         if not missing:
             return []
         try:
@@ -122,6 +149,16 @@ def ensure_topics(settings: CommonSettings) -> list[str]:
         return created
     finally:
         admin.close()
+
+
+def _report_drift(admin: KafkaAdminClient, specs: list[TopicSpec]) -> None:
+    if not specs:
+        return
+    by_name = {spec.name: spec for spec in specs}
+    for topic in admin.describe_topics([spec.name for spec in specs]):
+        replicas = {len(partition["replica_nodes"]) for partition in topic["partitions"]}
+        for problem in topic_drift(by_name[topic["name"]], len(topic["partitions"]), min(replicas, default=0)):
+            log.warning("topic differs from its settings", extra={"topic": topic["name"], "drift": problem})
 
 
 def make_producer(settings: CommonSettings, **overrides: Any) -> KafkaProducer:

@@ -9,8 +9,9 @@ connection variables, so ``dateline`` commands work from any shell; real environ
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATELINE_", env_file=LOCAL_STACK_ENV, extra="ignore", frozen=True)
 
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", validation_alias=_alias("KAFKA_BOOTSTRAP_SERVERS"))
+    # One URL, or a node's URL per cluster node separated by commas.
     elasticsearch_url: str = Field(default="http://127.0.0.1:9200", validation_alias=_alias("ELASTICSEARCH_URL"))
     elasticsearch_username: str | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_USERNAME"))
     elasticsearch_password: SecretStr | None = Field(default=None, validation_alias=_alias("ELASTICSEARCH_PASSWORD"))
@@ -57,9 +59,56 @@ class CommonSettings(BaseSettings):
         description="Read alias; indices are <prefix>-YYYY.MM.",
     )
     max_article_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="Larger deliveries are rejected.")
+    # Sizing (README, Sizing past one machine). The defaults fit the one-broker, one-node local stack; a cluster sets
+    # them per environment. Topics get them when they are created, monthly indices through the template.
+    raw_partitions: int = Field(
+        default=4, ge=1, le=1024, description="Partitions of articles.raw: at most this many enrichment workers busy."
+    )
+    backfill_partitions: int = Field(
+        default=4, ge=1, le=1024, description="Partitions of articles.backfill (the same workers' archive lane)."
+    )
+    enriched_partitions: int = Field(
+        default=4, ge=1, le=1024, description="Partitions of articles.enriched: at most this many indexers busy."
+    )
+    dlq_partitions: int = Field(default=1, ge=1, le=1024, description="Partitions of articles.dlq.")
+    topic_replication_factor: int = Field(
+        default=1, ge=1, le=16, description="Brokers holding a copy of each partition."
+    )
+    topic_min_insync_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=16,
+        description="Copies that must have a record before a producer's acks=all write succeeds.",
+    )
+    index_shards: int = Field(
+        default=1, ge=1, le=1024, description="Primary shards of each monthly index; fixed when the index is created."
+    )
+    index_replicas: int = Field(
+        default=0, ge=0, le=16, description="Copies of each shard; changed on existing indices too (it is dynamic)."
+    )
     infra_dir: Path = PACKAGED_INFRA
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|text)$")
+
+    @model_validator(mode="after")
+    def _min_insync_within_replication(self) -> Self:
+        # More than the copies there are would refuse every acks=all write with NOT_ENOUGH_REPLICAS.
+        if self.topic_min_insync_replicas > self.topic_replication_factor:
+            raise ValueError(
+                f"topic_min_insync_replicas ({self.topic_min_insync_replicas}) exceeds "
+                f"topic_replication_factor ({self.topic_replication_factor})"
+            )
+        return self
+
+    @property
+    def topic_partitions(self) -> dict[str, int]:
+        """Partitions of each topic in ``infra/kafka/topics.json``, by its name without the prefix."""
+        return {
+            "articles.raw": self.raw_partitions,
+            "articles.backfill": self.backfill_partitions,
+            "articles.enriched": self.enriched_partitions,
+            "articles.dlq": self.dlq_partitions,
+        }
 
     @property
     def topic_raw(self) -> str:

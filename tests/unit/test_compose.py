@@ -161,8 +161,10 @@ def test_elasticsearch_speaks_tls_on_http_and_transport_with_certificates_from_t
     assert certs["image"].startswith("docker.elastic.co/elasticsearch/elasticsearch:")
     script = (ROOT / "infra/elasticsearch/make-certs.sh").read_text()
     assert "elasticsearch-certutil ca" in script and "elasticsearch-certutil cert" in script
-    for server in ("elasticsearch", "kibana", "kafka"):
-        assert f"name: {server}" in script or f"--name {server}" in script, server
+    # One certificate per node: by default the one Elasticsearch node, Kibana and the one broker.
+    assert '"${ES_NODES:-elasticsearch}"' in script and '"${KAFKA_BROKERS:-kafka}"' in script
+    assert 'for name in "${es_nodes[@]}" kibana; do' in script
+    assert 'for name in "${kafka_brokers[@]}"; do' in script
     for name in ("kafka", "elasticsearch"):
         assert services[name]["depends_on"]["certs"]["condition"] == "service_completed_successfully"
     assert "https://localhost:9200" in services["elasticsearch"]["healthcheck"]["test"][1]
