@@ -47,6 +47,12 @@ def index_template(settings: CommonSettings) -> dict[str, Any]:
     return body
 
 
+def story_index_prefix(settings: CommonSettings) -> str:
+    """Prefix of the enrichment workers' story-state indices, ``<prefix>_stories-YYYY.MM``: outside ``<prefix>-*``,
+    so the articles' template, read alias and roles never reach them."""
+    return f"{settings.index_prefix}_stories"
+
+
 def template_name(settings: CommonSettings) -> str:
     return f"{settings.index_prefix}-template"
 
