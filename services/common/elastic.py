@@ -77,6 +77,12 @@ def template_is_current(installed: dict[str, Any], wanted: dict[str, Any]) -> bo
     )
 
 
+def story_index_prefix(settings: CommonSettings) -> str:
+    """Prefix of the enrichment workers' story-state indices, ``<prefix>_stories-YYYY.MM``: outside ``<prefix>-*``,
+    so the articles' template, read alias and roles never reach them."""
+    return f"{settings.index_prefix}_stories"
+
+
 def template_name(settings: CommonSettings) -> str:
     return f"{settings.index_prefix}-template"
 

@@ -26,7 +26,7 @@ from services.enrich.steps.entities import Entity, extract_entities, title_to_ta
 from services.enrich.steps.extract import ExtractedArticle, ExtractionError, extract_articles
 from services.enrich.steps.language import detect_language
 from services.enrich.steps.quotes import extract_quotes
-from services.enrich.steps.stories import StoryAssignment, StoryIndex, StoryMember
+from services.enrich.steps.stories import StoryAssigner, StoryAssignment, StoryIndex, StoryMember
 from services.enrich.steps.topics import topics_for
 
 log = logging.getLogger(__name__)
@@ -62,12 +62,13 @@ def enrich_batch(
     *,
     model_name: str,
     batch_size: int = 32,
-    stories: StoryIndex | None = None,
+    stories: StoryAssigner | None = None,
 ) -> list[EnrichOutcome]:
     """Enriches several raw articles with one pass of ``nlp.pipe`` over all their extracted articles.
 
-    ``stories`` remembers earlier articles so that near-duplicates share a ``story_id``; a long-running caller
-    (the worker) passes one for its lifetime. Without it, grouping spans this batch only.
+    ``stories`` remembers earlier articles so that near-duplicates share a ``story_id``: the worker passes its
+    ``StoryStore`` (Elasticsearch, shared by every worker), ``dateline enrich`` a ``StoryIndex`` for its run.
+    Without it, grouping spans this batch only.
     """
     stories = stories if stories is not None else StoryIndex()
     extracted: list[tuple[ArticleIngested, list[ExtractedArticle]]] = []
@@ -126,7 +127,7 @@ def enrich_batch(
 def _assign_stories(
     extracted: Sequence[tuple[ArticleIngested, list[ExtractedArticle]]],
     failed: dict[int, EnrichOutcome],
-    stories: StoryIndex,
+    stories: StoryAssigner,
 ) -> list[StoryAssignment]:
     """Story ids and lineage for every extracted article, in order (failed raws have none)."""
     members = [

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from services.common.settings import CommonSettings
@@ -21,6 +23,18 @@ class EnrichSettings(CommonSettings):
     )
     backfill_idle_check_s: float = Field(
         default=0.05, gt=0, description="How often a waiting backfill batch looks again."
+    )
+    # Memory by default: the shared store adds about 0.8 s to each batch (mostly its refresh wait) and groups less
+    # on heavily overlapping copy (README, Story state across workers); deployments of several workers set it.
+    story_store: Literal["elasticsearch", "memory"] = Field(
+        default="memory",
+        description=(
+            "Where near-duplicate story state lives: the <prefix>_stories-* indices, shared by every worker and kept "
+            "across restarts, or this process's memory (one worker only, forgotten on restart)."
+        ),
+    )
+    max_backoff_s: float = Field(
+        default=30.0, gt=0, description="Longest wait between story-store retries while Elasticsearch is away."
     )
     web_enabled: bool = Field(default=False, description="Faust's web server (one port per worker).")
     web_port: int = 6066

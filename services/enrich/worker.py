@@ -19,17 +19,19 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import faust
 from prometheus_client import Counter, Gauge, Histogram
 from spacy.language import Language
 
 from schemas import ArticleIngested, InvalidMessage, decode, encode
+from services.common.bulk import Stopping
 from services.common.stage import Reason, SourceRecord, dead_letter, dead_letter_key, gather_acknowledged
 from services.enrich.pipeline import EnrichOutcome, enrich_batch
 from services.enrich.settings import EnrichSettings
-from services.enrich.steps.stories import StoryIndex
+from services.enrich.steps.stories import StoryAssigner, StoryIndex
+from services.enrich.story_store import StoryStoreFailed
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +124,16 @@ def source_of(event_message: Any) -> SourceRecord:
     return SourceRecord(event_message.topic, event_message.partition, event_message.offset)
 
 
-def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | None = None) -> faust.App:
-    """The faust app with its one agent; ``nlp`` is loaded once by bootstrap."""
+def create_app(
+    settings: EnrichSettings,
+    nlp: Language,
+    health: WorkerHealth | None = None,
+    stories: StoryAssigner | None = None,
+) -> faust.App:
+    """The faust app with its one agent; ``nlp`` is loaded once by bootstrap, and ``stories`` (the story state,
+    Elasticsearch's or this process's) built there too. Without one, the worker groups in its own memory."""
     health = health if health is not None else WorkerHealth()
-    # Near-duplicates seen by this worker share a story_id; the memory is bounded and per process (see stories.py).
-    stories = StoryIndex()
+    stories = stories if stories is not None else StoryIndex()
     app = faust.App(
         settings.app_id,
         broker=faust_brokers(settings.kafka_bootstrap_servers),
@@ -150,24 +157,24 @@ def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | N
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spacy")
     live = LiveLane()
 
-    async def send_all(messages: Sequence[tuple[Any, bytes, bytes]]) -> None:
-        """Returns only once the broker acknowledged every output and dead letter of the batch.
+    def exit_uncommitted(message: str, exc: BaseException, code: int = EXIT_NOT_ACKNOWLEDGED) -> NoReturn:
+        """Ends the process at once, like a kill -9, so the batch's offsets are not committed and it is re-delivered.
 
-        When one was refused, the process ends at once, without committing: faust's ``take_events`` acks a
-        batch's events in a ``finally`` (faust/streams.py), so an exception out of the agent would commit the
-        offsets of a batch whose outputs were lost. Ending like a kill -9 leaves them to be re-delivered.
-        """
+        Raising instead would commit them: faust's ``take_events`` acks a batch's events in a ``finally``
+        (faust/streams.py), whatever the agent raised."""
+        log.critical(message, extra={"error": f"{type(exc).__name__}: {exc}"})
+        logging.shutdown()
+        os._exit(code)
+
+    async def send_all(messages: Sequence[tuple[Any, bytes, bytes]]) -> None:
+        """Returns only once the broker acknowledged every output and dead letter of the batch; when one was
+        refused, the process ends without committing (``exit_uncommitted``)."""
         try:
             # force=True sends now instead of attaching to the event (which would publish after the ack).
             futures = [await topic.send(key=key, value=value, force=True) for topic, key, value in messages]
             await gather_acknowledged(futures)
         except Exception as exc:
-            log.critical(
-                "output or dead letter not acknowledged; exiting without committing the batch",
-                extra={"error": f"{type(exc).__name__}: {exc}"},
-            )
-            logging.shutdown()
-            os._exit(EXIT_NOT_ACKNOWLEDGED)
+            exit_uncommitted("output or dead letter not acknowledged; exiting without committing the batch", exc)
 
     @app.task
     async def mark_started() -> None:
@@ -218,17 +225,23 @@ def create_app(settings: EnrichSettings, nlp: Language, health: WorkerHealth | N
                 outgoing.append((dlq_topic, dead_letter_key(rejected), encode(rejected)))
         if decoded:
             raws = [raw for raw, _ in decoded]
-            outcomes: list[EnrichOutcome] = await asyncio.get_running_loop().run_in_executor(
-                executor,
-                functools.partial(
-                    enrich_batch,
-                    raws,
-                    nlp,
-                    model_name=settings.spacy_model,
-                    batch_size=settings.batch_size,
-                    stories=stories,
-                ),
-            )
+            try:
+                # The story store retries an unreachable Elasticsearch itself: the batch waits here, uncommitted.
+                outcomes: list[EnrichOutcome] = await asyncio.get_running_loop().run_in_executor(
+                    executor,
+                    functools.partial(
+                        enrich_batch,
+                        raws,
+                        nlp,
+                        model_name=settings.spacy_model,
+                        batch_size=settings.batch_size,
+                        stories=stories,
+                    ),
+                )
+            except StoryStoreFailed as exc:
+                exit_uncommitted("story state refused; exiting without committing the batch", exc)
+            except Stopping as exc:  # asked to stop while Elasticsearch was away: the batch is re-delivered
+                exit_uncommitted("stopping with a batch waiting for the story store; not committed", exc, code=0)
             for outcome, (_, message) in zip(outcomes, decoded, strict=True):
                 outgoing.extend(_outgoing(outcome, message, enriched_topic, dlq_topic))
         await send_all(outgoing)

@@ -13,17 +13,21 @@ import subprocess
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import urllib3
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.partitioner.default import murmur2
 
 from schemas import ArticleEnriched, Enrichment, Lineage, Origin, Source, encode
 from services.common.elastic import make_client
+from services.ingest.reader import raw_article_id
 from tests.builders import enriched_article
-from tests.faults.conftest import SINGLE_ARTICLE_SAMPLES, Pipeline
+from tests.faults.conftest import REPO_ROOT, SINGLE_ARTICLE_SAMPLES, Pipeline
 from tests.faults.proxy import RejectingProxy
 from tests.faults.servers import KAFKA_LIB, PrivateElasticsearch, PrivateKafka, free_port
+from tests.kafka_helpers import read_topic
 
 PER_ROUND = len(SINGLE_ARTICLE_SAMPLES)
 
@@ -290,3 +294,79 @@ def test_services_started_before_the_broker_wait_and_then_connect(
     assert final["lost"] == 0 and final["duplicated"] == 0
     assert final["dlq"] == 0, final["dlq_by_reason"]
     assert final["accepted"] == PER_ROUND == report.accepted
+
+
+WIRE_STORY = "05_no_title_court_ruling.txt"  # not among the warm-up samples: the copies found their story
+
+
+def wire_copies(pipeline: Pipeline, count: int, partitions: int) -> list[Path]:
+    """``count`` copies of one wire story (each naming its outlet in the first sentence), chosen so that their
+    raw records, keyed by content hash, land on ``count`` different partitions of ``articles.raw``."""
+    text = (REPO_ROOT / "samples" / "feed" / WIRE_STORY).read_text(encoding="utf-8")
+    folder = pipeline.workdir / "wire-copies"
+    folder.mkdir(exist_ok=True)
+    chosen: dict[int, Path] = {}
+    for outlet in range(1000):
+        court = "The Osaka District Court"
+        copy = text.replace(court, f"{court} ({pipeline.name} outlet {outlet})", 1)
+        partition = (murmur2(raw_article_id(copy).encode()) & 0x7FFFFFFF) % partitions
+        if partition not in chosen:
+            chosen[partition] = folder / f"copy-{outlet}.txt"
+            chosen[partition].write_text(copy, encoding="utf-8")
+        if len(chosen) == count:
+            return list(chosen.values())
+    raise AssertionError("no copies on enough partitions")
+
+
+# Story state in Elasticsearch, as a deployment of several workers runs it (the one-worker default keeps it in memory).
+SHARED_STORIES = {"DATELINE_STORY_STORE": "elasticsearch"}
+
+
+@pytest.mark.timeout(420)
+def test_copies_of_one_wire_story_on_two_workers_and_a_restart_share_one_story_id(pipeline: Pipeline) -> None:
+    """Issue 16: story state lives in Elasticsearch, so the workers agree on a story and a restart forgets none."""
+    settings = pipeline.settings
+    partitions = (
+        len(
+            KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers).partitions_for_topic(settings.topic_raw)
+            or []
+        )
+        or 4
+    )
+    first_three = wire_copies(pipeline, 3, partitions)
+    pipeline.start("enrich", "enrich-a", **SHARED_STORIES)
+    worker_b = pipeline.start("enrich", "enrich-b", **SHARED_STORIES)
+    pipeline.start("indexer")
+    rounds = 0
+    deadline = time.monotonic() + 180
+    while not (pipeline.batches("enrich-a")[0] and pipeline.batches("enrich-b")[0]):  # both hold partitions
+        assert time.monotonic() < deadline, pipeline.tail("enrich-b")
+        pipeline.ingest(pipeline.variants(1))
+        rounds += 1
+        time.sleep(3)
+    pipeline.ingest(first_three)  # one publish: the three copies reach both workers at once
+    pipeline.wait_drained(rounds * PER_ROUND + 3)
+    raw_partitions = {
+        record.partition
+        for record in read_topic(settings.kafka_bootstrap_servers, settings.topic_raw)
+        if b"outlet" in record.value
+    }
+    assert len(raw_partitions) == 3, raw_partitions
+    stop_s = pipeline.stop(worker_b)
+    print(f"\n  worker b stopped by SIGTERM in {stop_s:.1f} s, started again")
+    pipeline.start("enrich", "enrich-b2", **SHARED_STORIES)
+    fourth = wire_copies(pipeline, 4, partitions)[-1]
+    pipeline.ingest([fourth])
+    pipeline.wait_drained(rounds * PER_ROUND + 4)
+    es = make_client(settings)
+    es.indices.refresh(index=settings.index_prefix)
+    raw_ids = [raw_article_id(path.read_text(encoding="utf-8")) for path in [*first_three, fourth]]
+    found = es.search(index=settings.index_prefix, query={"terms": {"raw_id": raw_ids}}, size=10, source=["story_id"])
+    found = found["hits"]["hits"]
+    story_ids = {hit["_source"]["story_id"] for hit in found}
+    a, b = pipeline.batches("enrich-a"), pipeline.batches("enrich-b")
+    print(f"  worker a: {a[0]} batches / {a[1]} raw; worker b: {b[0]} batches / {b[1]} raw")
+    print(f"  {len(found)} copies of the wire story, on raw partitions {sorted(raw_partitions)}: story ids {story_ids}")
+    assert len(found) == 4
+    assert len(story_ids) == 1, story_ids
+    assert_clean(pipeline.audit(), accepted=rounds * PER_ROUND + 4)

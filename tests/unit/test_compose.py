@@ -133,7 +133,12 @@ def test_each_elasticsearch_user_of_compose_has_a_role_file_and_a_password(compo
         user = service.get("environment", {}).get("ELASTICSEARCH_USERNAME")
         if user and name != "kibana":
             users[name] = user
-    assert users == {"indexer": "dateline_indexer", "search": "dateline_search", "ops": "dateline_operator"}
+    assert users == {
+        "enrich": "dateline_enrich",
+        "indexer": "dateline_indexer",
+        "search": "dateline_search",
+        "ops": "dateline_operator",
+    }
     for user in users.values():
         assert user in roles
         assert f"{user.upper()}_PASSWORD" in setup_env, user

@@ -8,8 +8,9 @@ stays high, so containment decides.
 
 To keep memory bounded, an article is remembered only by a deterministic sample of its shingles (those whose
 hash is 0 modulo ``sample_mod``; modulo sampling keeps containment unbiased, unlike min-hash bottom-k) and only
-the ``capacity`` most recently seen articles are remembered. ``StoryIndex`` is the only state: pure Python, no
-broker; the worker keeps one for its lifetime, ``dateline enrich`` one per run.
+the ``capacity`` most recently seen articles are remembered. ``StoryIndex`` keeps that state in one process's memory
+(``dateline enrich``, tests); the worker's ``StoryStore`` (services/enrich/story_store.py) keeps it in Elasticsearch,
+shared by every worker, and uses the same rules from here: ``best_match``, ``settle_founder`` and ``lineage_of``.
 
 The *original* of a story is the copy an agency is credited for, else the earliest published, else the first
 seen. Records already emitted are not rewritten when a better original turns up later: the new one becomes the
@@ -25,6 +26,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _SHINGLE_WORDS = 5
@@ -32,8 +34,8 @@ _SHINGLE_WORDS = 5
 # stories on the same event (which share quotes) score well below 0.3 on 5-grams.
 DEFAULT_THRESHOLD = 0.5
 # At least this many sampled shingles in common: short teasers must not be grouped on one shared phrase.
-_MIN_SHARED = 3
-_NEVER = datetime.max.replace(tzinfo=UTC)
+MIN_SHARED = 3
+NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,86 @@ class StoryAssignment:
     lineage: Lineage
 
 
+class StoryAssigner(Protocol):
+    """What ``enrich_batch`` needs of story state: ``StoryIndex`` in memory, ``StoryStore`` in Elasticsearch."""
+
+    def assign(self, members: Sequence[StoryMember]) -> list[StoryAssignment]:
+        """Story ids and lineage for ``members`` in arrival order, remembering them for later calls."""
+        ...
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An earlier article that shares sampled shingles with the one being grouped."""
+
+    story_id: str
+    shared: int  # sampled shingle hashes in common
+    sample_size: int  # the earlier article's sampled hashes
+    position: tuple[str, int, int] = ("", 0, 0)  # where it was written: (index, primary term, sequence number)
+
+
+def best_match(candidates: Sequence[Candidate], sample_size: int, threshold: float) -> Candidate | None:
+    """The candidate containing the most of the smaller sample, if it makes the two one story; ties go to the
+    earliest written, so every worker picks the same one from the same candidates."""
+    best: tuple[float, tuple[str, int, int], Candidate] | None = None
+    for candidate in candidates:
+        if candidate.shared < MIN_SHARED or not sample_size or not candidate.sample_size:
+            continue
+        containment = candidate.shared / min(sample_size, candidate.sample_size)
+        if containment < threshold:
+            continue
+        if best is None or (-containment, candidate.position) < (-best[0], best[1]):
+            best = (containment, candidate.position, candidate)
+    return best[2] if best else None
+
+
+def settle_founder(
+    own_id: str,
+    own_position: tuple[str, int, int],
+    sample_size: int,
+    visible: Sequence[Candidate],
+    threshold: float,
+) -> str:
+    """The story id of an article that founded a story (nothing matched it before it was written), read back
+    after the write: it joins the best match among the articles written *before* it, else keeps its own id.
+
+    Why "written before" (by Elasticsearch's (index, primary term, sequence number) on the one shard) rather than
+    "smaller (received_at, id)": of two copies written at once, only the one made visible second is sure to see
+    the other on read-back. The earlier-written founder keeps its id and cannot see a later one; the later one sees
+    the earlier one and joins it. A rule on (received_at, id) would have the later-written copy keep its id when
+    its key is smaller, while the earlier one, not seeing it, keeps its own too: two stories.
+    """
+    earlier = [candidate for candidate in visible if candidate.position < own_position]
+    match = best_match(earlier, sample_size, threshold)
+    return match.story_id if match else own_id
+
+
+def original_rank(
+    agency: str | None, published_at: datetime | None, arrival: tuple[str, int, int]
+) -> tuple[int, datetime, tuple[str, int, int]]:
+    """Which copy is a story's original: an agency's, else the earliest published, else the first arrived."""
+    return (0 if agency else 1, published_at or NEVER, arrival)
+
+
+def lineage_of(member: StoryMember, original_id: str, original_body: str) -> Lineage:
+    """``member`` against its story's original."""
+    if member.id == original_id:
+        return Lineage(original=True, original_id=None, added_words=0, cut_words=0)
+    words = Counter(words_of(member.body))
+    original_words = Counter(words_of(original_body))
+    return Lineage(
+        original=False,
+        original_id=original_id,
+        added_words=sum((words - original_words).values()),
+        cut_words=sum((original_words - words).values()),
+    )
+
+
 @dataclass
 class _Original:
     id: str
     rank: tuple[int, datetime, int]
     body: bytes  # zlib-compressed: a third of the text's size, and its word counts are needed only on a match
-
-    @property
-    def words(self) -> Counter[str]:
-        return Counter(words_of(zlib.decompress(self.body).decode("utf-8")))
 
 
 @dataclass
@@ -94,7 +167,7 @@ def shingle_sample(text: str, *, sample_mod: int) -> frozenset[int]:
     return frozenset(h for h in hashes if h % sample_mod == 0)
 
 
-class StoryIndex:
+class StoryIndex(StoryAssigner):
     """Remembers recent articles (bounded) and assigns each new one a ``story_id`` and its ``Lineage``."""
 
     def __init__(self, *, capacity: int = 20_000, threshold: float = DEFAULT_THRESHOLD, sample_mod: int = 4) -> None:
@@ -120,7 +193,7 @@ class StoryIndex:
         """
         story_ids = [self._group(member) for member in members]
         for member, story_id in zip(members, story_ids, strict=True):
-            rank = (0 if member.agency else 1, member.published_at or _NEVER, self._arrivals)
+            rank = (0 if member.agency else 1, member.published_at or NEVER, self._arrivals)
             self._arrivals += 1
             current = self._originals.get(story_id)
             if current is None or rank < current.rank:
@@ -145,7 +218,7 @@ class StoryIndex:
         return story_id
 
     def _best_match(self, sample: frozenset[int]) -> str | None:
-        if len(sample) < _MIN_SHARED:
+        if len(sample) < MIN_SHARED:
             return None
         shared: Counter[str] = Counter()
         for value in sample:
@@ -154,13 +227,12 @@ class StoryIndex:
                 shared[holders] += 1
             elif holders:
                 shared.update(holders)
-        best: tuple[float, str] | None = None
-        for other_id, count in shared.items():
-            other = self._seen[other_id]
-            containment = count / min(len(sample), len(other.sample))
-            if count >= _MIN_SHARED and containment >= self.threshold and (best is None or containment > best[0]):
-                best = (containment, other.story_id)
-        return best[1] if best else None
+        candidates = [
+            Candidate(self._seen[other_id].story_id, count, len(self._seen[other_id].sample))
+            for other_id, count in shared.items()
+        ]
+        match = best_match(candidates, len(sample), self.threshold)
+        return match.story_id if match else None
 
     def _remember(self, article_id: str, seen: _Seen) -> None:
         self._seen[article_id] = seen
@@ -190,10 +262,4 @@ class StoryIndex:
     def _lineage(member: StoryMember, original: _Original) -> Lineage:
         if member.id == original.id:
             return Lineage(original=True, original_id=None, added_words=0, cut_words=0)
-        words = Counter(words_of(member.body))
-        return Lineage(
-            original=False,
-            original_id=original.id,
-            added_words=sum((words - original.words).values()),
-            cut_words=sum((original.words - words).values()),
-        )
+        return lineage_of(member, original.id, zlib.decompress(original.body).decode("utf-8"))
