@@ -32,3 +32,15 @@ def enriched_article(n: int = 0, **fields: Any) -> ArticleEnriched:
         "enrichment": Enrichment(version="test", model="none"),
     }
     return ArticleEnriched(**{**defaults, **fields})
+
+
+# One wire story and a paragraph an extended copy adds: the near-duplicates story grouping is tested on.
+WIRE_STORY = (
+    "Dockworkers at South Korea's largest container port returned to work on Sunday after their union accepted "
+    "a pay rise of 4.8 percent, ending a three-day strike that had left dozens of ships waiting offshore. The port "
+    "authority said cargo handling would be back to normal by Tuesday, although shipping lines warned that the "
+    "backlog of containers could take more than a week to clear."
+)
+WIRE_STORY_EXTENSION = (
+    " Union leaders said the agreement also covers night-shift allowances and a review of safety rules."
+)

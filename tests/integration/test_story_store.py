@@ -15,14 +15,9 @@ from services.common.settings import CommonSettings
 from services.common.teardown import delete_indices
 from services.enrich.steps.stories import StoryIndex, StoryMember
 from services.enrich.story_store import StoryStore, install_story_template
+from tests.builders import WIRE_STORY, WIRE_STORY_EXTENSION
 
-WIRE = (
-    "Dockworkers at South Korea's largest container port returned to work on Sunday after their union accepted "
-    "a pay rise of 4.8 percent, ending a three-day strike that had left dozens of ships waiting offshore. The port "
-    "authority said cargo handling would be back to normal by Tuesday, although shipping lines warned that the "
-    "backlog of containers could take more than a week to clear."
-)
-EXTRA = " Union leaders said the agreement also covers night-shift allowances and a review of safety rules."
+WIRE, EXTRA = WIRE_STORY, WIRE_STORY_EXTENSION
 OTHER = (
     "Scientists counting humpback whales along Australia's east coast recorded more than 40,000 animals during "
     "this year's migration, the highest number since counts began in the 1980s, and said the recovery continues "

@@ -5,15 +5,10 @@ from spacy.language import Language
 from schemas import ArticleIngested, Origin
 from services.enrich.pipeline import enrich_batch
 from services.enrich.steps.stories import StoryIndex, StoryMember, words_of
+from tests.builders import WIRE_STORY, WIRE_STORY_EXTENSION
 from tests.unit.enrich.conftest import DELIVERED_AT, MODEL_NAME
 
-WIRE = (
-    "Dockworkers at South Korea's largest container port returned to work on Sunday after their union accepted "
-    "a pay rise of 4.8 percent, ending a three-day strike that had left dozens of ships waiting offshore. The port "
-    "authority said cargo handling would be back to normal by Tuesday, although shipping lines warned that the "
-    "backlog of containers could take more than a week to clear."
-)
-EXTRA = " Union leaders said the agreement also covers night-shift allowances and a review of safety rules."
+WIRE, EXTRA = WIRE_STORY, WIRE_STORY_EXTENSION
 OTHER = (
     "Scientists counting humpback whales along Australia's east coast recorded more than 40,000 animals during "
     "this year's migration, the highest number since counts began in the 1980s, and said the recovery continues."
