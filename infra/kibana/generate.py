@@ -1,4 +1,6 @@
-"""Writes dateline.ndjson, the Kibana 8.19 saved objects of the "Dateline newsroom" dashboard.
+"""Writes dateline.ndjson, the Kibana 8.19 saved objects of the "Dateline newsroom" dashboard and of the
+"Dateline pipeline metrics" dashboard (the services' /metrics as Metricbeat's prometheus module writes them into
+metricbeat-*, the monitoring profile of docker-compose.yml).
 
 Run `python infra/kibana/generate.py` after changing it and commit both files; tests/unit/test_kibana_objects.py
 checks the NDJSON against the index template. Kibana imports it with
@@ -14,6 +16,9 @@ from typing import Any
 OUT = Path(__file__).resolve().parent / "dateline.ndjson"
 DATA_VIEW = "dateline-articles"
 ALIAS = "articles"
+# Metricbeat's data stream (metricbeat-<version>), typed layout: prometheus.<metric>.rate / .value / .histogram.
+METRICS_VIEW = "dateline-metrics"
+METRICS_PATTERN = "metricbeat-*"
 LAYER = "layer1"
 # The migration versions these objects are written at; Kibana 8.19 migrates them forward on import.
 CORE_MIGRATION = "8.8.0"
@@ -40,6 +45,23 @@ def data_view() -> dict:
             "title": ALIAS,
             "name": "Dateline articles",
             "timeFieldName": "published_at",
+            "allowNoIndex": True,
+            "fieldFormatMap": "{}",
+            "runtimeFieldMap": "{}",
+            "sourceFilters": "[]",
+        },
+        [],
+    )
+
+
+def metrics_data_view() -> dict:
+    return saved_object(
+        "index-pattern",
+        METRICS_VIEW,
+        {
+            "title": METRICS_PATTERN,
+            "name": "Dateline metrics (Metricbeat)",
+            "timeFieldName": "@timestamp",
             "allowNoIndex": True,
             "fieldFormatMap": "{}",
             "runtimeFieldMap": "{}",
@@ -105,19 +127,41 @@ def terms_column(field: str, label: str, size: int) -> dict:
     }
 
 
-def date_column() -> dict:
+def date_column(field: str = "published_at") -> dict:
     return {
-        "label": "published_at",
+        "label": field,
         "dataType": "date",
         "operationType": "date_histogram",
         "isBucketed": True,
         "scale": "interval",
-        "sourceField": "published_at",
+        "sourceField": field,
         "params": {"interval": "auto", "includeEmptyRows": True, "dropPartials": False},
     }
 
 
-def lens(id_: str, title: str, visualization_type: str, columns: dict[str, dict], visualization: dict) -> dict:
+def metric_column(operation: str, field: str, label: str, percentile: int | None = None) -> dict:
+    """sum, max or percentile of one Metricbeat field."""
+    params: dict[str, Any] = {"percentile": percentile} if operation == "percentile" else {"emptyAsNull": True}
+    return {
+        "label": label,
+        "customLabel": True,
+        "dataType": "number",
+        "operationType": operation,
+        "isBucketed": False,
+        "scale": "ratio",
+        "sourceField": field,
+        "params": params,
+    }
+
+
+def lens(
+    id_: str,
+    title: str,
+    visualization_type: str,
+    columns: dict[str, dict],
+    visualization: dict,
+    data_view: str = DATA_VIEW,
+) -> dict:
     layer = {"columns": columns, "columnOrder": list(columns), "incompleteColumns": {}, "sampling": 1}
     return saved_object(
         "lens",
@@ -135,7 +179,7 @@ def lens(id_: str, title: str, visualization_type: str, columns: dict[str, dict]
                 "adHocDataViews": {},
             },
         },
-        [{"name": f"indexpattern-datasource-layer-{LAYER}", "type": "index-pattern", "id": DATA_VIEW}],
+        [{"name": f"indexpattern-datasource-layer-{LAYER}", "type": "index-pattern", "id": data_view}],
     )
 
 
@@ -302,7 +346,145 @@ def countries_map() -> dict:
     )
 
 
-def dashboard(panels: list[tuple[dict, dict[str, int]]]) -> dict:
+def metrics_over_time(id_: str, title: str, series: dict[str, dict]) -> dict:
+    """Lines over @timestamp, one per column of ``series`` (metric_column), on the metrics data view."""
+    return lens(
+        id_,
+        title,
+        "lnsXY",
+        {"date": date_column("@timestamp"), **series},
+        {
+            "preferredSeriesType": "line",
+            "legend": {"isVisible": True, "position": "bottom"},
+            "valueLabels": "hide",
+            "layers": [
+                {
+                    "layerId": LAYER,
+                    "layerType": "data",
+                    "seriesType": "line",
+                    "xAccessor": "date",
+                    "accessors": list(series),
+                }
+            ],
+        },
+        data_view=METRICS_VIEW,
+    )
+
+
+def dead_letters_by_reason() -> dict:
+    reason = terms_column("prometheus.labels.reason", "Reason", 15)
+    reason["params"]["orderBy"] = {"type": "column", "columnId": "enrich"}
+    return lens(
+        "dateline-metrics-dead-letters",
+        "Dead letters by reason",
+        "lnsXY",
+        {
+            "reason": reason,
+            "enrich": metric_column("sum", "prometheus.dateline_enrich_failures_total.rate", "enrich"),
+            "indexer": metric_column("sum", "prometheus.dateline_indexer_dead_letters_total.rate", "indexer"),
+        },
+        {
+            "preferredSeriesType": "bar_horizontal_stacked",
+            "legend": {"isVisible": True, "position": "bottom"},
+            "valueLabels": "show",
+            "layers": [
+                {
+                    "layerId": LAYER,
+                    "layerType": "data",
+                    "seriesType": "bar_horizontal_stacked",
+                    "xAccessor": "reason",
+                    "accessors": ["enrich", "indexer"],
+                }
+            ],
+        },
+        data_view=METRICS_VIEW,
+    )
+
+
+def metrics_objects() -> list[dict]:
+    """The pipeline metrics dashboard: counters as Metricbeat's per-scrape increase (.rate), summed per interval."""
+
+    def rate(metric: str, label: str) -> dict:
+        return metric_column("sum", f"prometheus.{metric}.rate", label)
+
+    def percentile(metric: str, label: str, value: int) -> dict:
+        return metric_column("percentile", f"prometheus.{metric}.histogram", label, value)
+
+    messages_in = metrics_over_time(
+        "dateline-metrics-messages-in",
+        "Messages in per service",
+        {
+            "ingest": rate("dateline_ingest_messages_in_total", "ingest (deliveries)"),
+            "enrich": rate("dateline_enrich_messages_in_total", "enrich"),
+            "indexer": rate("dateline_indexer_messages_in_total", "indexer"),
+        },
+    )
+    messages_out = metrics_over_time(
+        "dateline-metrics-messages-out",
+        "Messages out per service",
+        {
+            "ingest": rate("dateline_ingest_messages_out_total", "ingest (acknowledged)"),
+            "enrich": rate("dateline_enrich_messages_out_total", "enrich"),
+            "indexer": rate("dateline_indexer_documents_indexed_total", "indexer (indexed)"),
+        },
+    )
+    dead_letters = dead_letters_by_reason()
+    publish = metrics_over_time(
+        "dateline-metrics-publish-latency",
+        "Publish latency (ingest, send to broker ack, seconds)",
+        {
+            "p50": percentile("dateline_ingest_publish_seconds", "median", 50),
+            "p95": percentile("dateline_ingest_publish_seconds", "95th percentile", 95),
+        },
+    )
+    batches = metrics_over_time(
+        "dateline-metrics-indexer-batches",
+        "Indexer batches (poll to commit, seconds)",
+        {
+            "p50": percentile("dateline_indexer_batch_seconds", "median", 50),
+            "p95": percentile("dateline_indexer_batch_seconds", "95th percentile", 95),
+        },
+    )
+    retries = metrics_over_time(
+        "dateline-metrics-indexer-retries",
+        "Indexer bulk retries",
+        {"retries": rate("dateline_indexer_bulk_retries_total", "bulk passes retried")},
+    )
+    lag = metrics_over_time(
+        "dateline-metrics-consumer-lag",
+        "Consumer lag (records, worst partition)",
+        {
+            "enrich": metric_column("max", "prometheus.dateline_enrich_consumer_lag.value", "enrich"),
+            "indexer": metric_column("max", "prometheus.dateline_indexer_consumer_lag.value", "indexer"),
+        },
+    )
+    board = dashboard(
+        [
+            (messages_in, {"x": 0, "y": 0, "w": 24, "h": 14}),
+            (messages_out, {"x": 24, "y": 0, "w": 24, "h": 14}),
+            (dead_letters, {"x": 0, "y": 14, "w": 24, "h": 14}),
+            (lag, {"x": 24, "y": 14, "w": 24, "h": 14}),
+            (publish, {"x": 0, "y": 28, "w": 16, "h": 14}),
+            (batches, {"x": 16, "y": 28, "w": 16, "h": 14}),
+            (retries, {"x": 32, "y": 28, "w": 16, "h": 14}),
+        ],
+        id_="dateline-pipeline-metrics",
+        title="Dateline pipeline metrics",
+        description="The services' /metrics via Metricbeat (monitoring profile): throughput, dead letters, lag.",
+        time_from="now-24h",
+        refresh={"pause": False, "value": 60000},
+    )
+    return [metrics_data_view(), messages_in, messages_out, dead_letters, lag, publish, batches, retries, board]
+
+
+def dashboard(
+    panels: list[tuple[dict, dict[str, int]]],
+    id_: str = "dateline-newsroom",
+    title: str = "Dateline newsroom",
+    description: str = "What the wires are about: topics over time, people, organisations, countries, sources.",
+    time_from: str = "now-1y",
+    refresh: dict[str, Any] | None = None,
+) -> dict:
     panels_json = []
     references = []
     for number, (target, grid) in enumerate(panels, start=1):
@@ -319,16 +501,16 @@ def dashboard(panels: list[tuple[dict, dict[str, int]]]) -> dict:
         references.append({"name": f"{index}:panel_{index}", "type": target["type"], "id": target["id"]})
     return saved_object(
         "dashboard",
-        "dateline-newsroom",
+        id_,
         {
-            "title": "Dateline newsroom",
-            "description": "What the wires are about: topics over time, people, organisations, countries, sources.",
+            "title": title,
+            "description": description,
             "panelsJSON": json.dumps(panels_json),
             "optionsJSON": json.dumps({"useMargins": True, "syncColors": False, "hidePanelTitles": False}),
             "timeRestore": True,
-            "timeFrom": "now-1y",
+            "timeFrom": time_from,
             "timeTo": "now",
-            "refreshInterval": {"pause": True, "value": 60000},
+            "refreshInterval": refresh or {"pause": True, "value": 60000},
             "kibanaSavedObjectMeta": {
                 "searchSourceJSON": json.dumps({"query": {"query": "", "language": "kuery"}, "filter": []})
             },
@@ -369,7 +551,8 @@ def saved_objects() -> list[dict]:
             (latest, {"x": 0, "y": 47, "w": 48, "h": 18}),
         ]
     )
-    return [data_view(), latest, per_pair, over_time, persons, organisations, pairs, sources, languages, world, board]
+    newsroom = [data_view(), latest, per_pair, over_time, persons, organisations, pairs, sources, languages, world]
+    return [*newsroom, board, *metrics_objects()]
 
 
 def main() -> None:

@@ -61,9 +61,13 @@ def test_all_services_are_there_with_healthchecks_or_dependencies(compose: dict[
 def test_official_images_and_one_stack_version(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert services["kafka"]["image"].startswith("apache/kafka:3.9.")
-    for name in ("elasticsearch", "kibana", "es-setup"):
+    for name in ("elasticsearch", "kibana", "es-setup", "metricbeat", "metricbeat-setup"):
         assert services[name]["image"].startswith("docker.elastic.co/"), name
         assert "${STACK_VERSION" in services[name]["image"], name
+    # Metricbeat at exactly the Elasticsearch / Kibana version: the same variable, the same tag.
+    tag = services["elasticsearch"]["image"].split(":", 1)[1]
+    for name in ("metricbeat", "metricbeat-setup"):
+        assert services[name]["image"] == f"docker.elastic.co/beats/metricbeat:{tag}", name
 
 
 def test_kafka_version_matches_the_local_broker(compose: dict[str, Any]) -> None:
@@ -148,8 +152,8 @@ def test_each_elasticsearch_user_of_compose_has_a_role_file_and_a_password(compo
     assert any(str(volume).endswith(":/var/lib/dateline") for volume in ops["volumes"])
 
 
-LONG_RUNNING = ("kafka", "elasticsearch", "kibana", "enrich", "indexer", "search", "ingest")
-ONE_SHOT = ("certs", "kafka-setup", "es-setup", "kibana-setup")
+LONG_RUNNING = ("kafka", "elasticsearch", "kibana", "enrich", "indexer", "search", "ingest", "prometheus", "metricbeat")
+ONE_SHOT = ("certs", "kafka-setup", "es-setup", "kibana-setup", "metricbeat-setup")
 
 
 def test_elasticsearch_speaks_tls_on_http_and_transport_with_certificates_from_the_certs_service(
@@ -249,9 +253,63 @@ def test_metrics_are_on_and_the_prometheus_profile_scrapes_each_service(compose:
         assert f"127.0.0.1:{port}/health" in " ".join(services[name]["healthcheck"]["test"]), name
     prometheus = services["prometheus"]
     assert prometheus["profiles"] == ["monitoring"]
+    assert _prometheus_targets() == {name: [f"{name}:{port}"] for name, port in ports.items()}
+
+
+def _prometheus_targets() -> dict[str, list[str]]:
     config = yaml.safe_load((ROOT / "infra/prometheus/prometheus.yml").read_text())
-    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
-    assert targets == {name: [f"{name}:{port}"] for name, port in ports.items()}
+    return {job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]}
+
+
+def test_metricbeat_is_only_in_the_monitoring_profile_and_scrapes_what_prometheus_scrapes(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    for name in ("metricbeat", "metricbeat-setup"):
+        assert services[name]["profiles"] == ["monitoring"], name
+        assert "./infra/metricbeat/metricbeat.yml:/usr/share/metricbeat/metricbeat.yml:ro" in services[name]["volumes"]
+    monitoring = {name for name, spec in services.items() if "monitoring" in spec.get("profiles", [])}
+    assert monitoring == {"prometheus", "metricbeat", "metricbeat-setup"}
+    config = yaml.safe_load((ROOT / "infra/metricbeat/metricbeat.yml").read_text())
+    modules = config["metricbeat.modules"]
+    assert [module["module"] for module in modules] == ["prometheus"]
+    module = modules[0]
+    assert module["metricsets"] == ["collector"] and module["metrics_path"] == "/metrics"
+    # The typed layout the Kibana dashboard reads (prometheus.<metric>.rate / .value / .histogram).
+    assert module["use_types"] is True and module["rate_counters"] is True
+    expected = sorted(target for targets in _prometheus_targets().values() for target in targets)
+    assert sorted(module["hosts"]) == expected
+    assert len(expected) == 4
+
+
+def test_metricbeat_writes_over_tls_with_the_ca_as_its_least_privilege_user(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    config = yaml.safe_load((ROOT / "infra/metricbeat/metricbeat.yml").read_text())
+    output = config["output.elasticsearch"]
+    assert output["hosts"] == ["https://elasticsearch:9200"]
+    assert output["ssl.certificate_authorities"] == ["/certs/ca/ca.crt"]
+    assert output.get("ssl.verification_mode", "full") == "full"
+    assert (output["username"], output["password"]) == ("${ES_USERNAME}", "${ES_PASSWORD}")
+    # The writer loads nothing (no template, no ILM check): its role has no privilege for either.
+    assert config["setup.template.enabled"] is False and config["setup.ilm.check_exists"] is False
+    writer, setup = services["metricbeat"], services["metricbeat-setup"]
+    for spec in (writer, setup):
+        assert "certs:/certs:ro" in spec["volumes"]
+        assert "--strict.perms=false" in spec["command"]  # the config is a bind mount the beat does not own
+    user = writer["environment"]["ES_USERNAME"]
+    assert user == "dateline_metricbeat"
+    assert (ROOT / f"infra/elasticsearch/roles/{user}.json").is_file()
+    assert writer["environment"]["ES_PASSWORD"] == "${METRICBEAT_PASSWORD:?set METRICBEAT_PASSWORD in .env}"
+    assert f"{user.upper()}_PASSWORD" in services["es-setup"]["environment"]
+    assert re.search(r"^METRICBEAT_PASSWORD=", (ROOT / ".env.example").read_text(), re.M)
+    assert writer["depends_on"]["es-setup"]["condition"] == "service_completed_successfully"
+    assert writer["depends_on"]["metricbeat-setup"]["condition"] == "service_completed_successfully"
+    # The one-shot loads the template and lifecycle policy as elastic, after Elasticsearch is healthy.
+    assert setup["command"][:2] == ["setup", "--index-management"]
+    assert "setup.template.enabled=true" in setup["command"]
+    assert setup["environment"]["ES_USERNAME"] == "elastic"
+    assert setup["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
+    assert writer["healthcheck"]["test"][1:4] == ["metricbeat", "test", "output"]
 
 
 def test_search_refuses_expensive_queries_in_production(compose: dict[str, Any]) -> None:

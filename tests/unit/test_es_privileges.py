@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ES_DIR = ROOT / "infra" / "elasticsearch"
 TABLE = json.loads((ES_DIR / "privileges.json").read_text())
 ROLES = {path.stem: json.loads(path.read_text()) for path in sorted((ES_DIR / "roles").glob("*.json"))}
+# Roles of users that are not Python code (Metricbeat): checked against TABLE["beats"], not the call graph.
+BEAT_ROLES = {name: spec for name, spec in TABLE["beats"].items() if not name.startswith("_")}
+SERVICE_ROLES = {name: role for name, role in ROLES.items() if name not in BEAT_ROLES}
 INDEX_NAMES = ("articles", "articles-*")
 # The enrichment workers' story state: outside articles-*, so the articles' roles and template never reach it.
 STORY_INDEX_NAMES = ("articles_stories-*",)
@@ -35,6 +38,8 @@ INDEX_PRIVILEGES = {
     "all": ["indices:*"],
     "read": ["indices:data/read/*"],
     "write": ["indices:data/write/*", "indices:admin/mapping/auto_put"],
+    # create_doc is restricted to op_type=create; the patterns here are the actions it is granted on.
+    "create_doc": ["indices:data/write/bulk*", "indices:data/write/index"],
     "create_index": ["indices:admin/create", "indices:admin/auto_create", "indices:admin/data_stream/create"],
     "auto_configure": ["indices:admin/mapping/auto_put", "indices:admin/auto_create"],
     "view_index_metadata": [
@@ -425,7 +430,7 @@ def test_each_caller_s_role_holds_the_privileges_of_the_apis_it_calls(row: dict[
         assert not missing, f"{user} ({caller}) lacks {sorted(missing)} for {row['api']} ({row['actions']})"
 
 
-@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("role", sorted(SERVICE_ROLES))
 def test_each_role_grants_nothing_its_callers_do_not_use(role: str) -> None:
     callers = {name for name, spec in TABLE["callers"].items() if spec["user"] == role}
     assert callers, f"role {role} has no caller in privileges.json"
@@ -448,3 +453,30 @@ def test_setup_script_makes_one_user_per_role_with_the_role_file_as_is() -> None
     assert '"$here"/roles/*.json' in script
     assert '--data-binary "@$role_file"' in script
     assert "_security/user/$name" in script
+
+
+def test_every_role_file_belongs_to_a_caller_or_a_beat() -> None:
+    users = {spec["user"] for spec in TABLE["callers"].values() if spec["user"]}
+    assert set(ROLES) == users | set(BEAT_ROLES)
+    assert not users & set(BEAT_ROLES)
+
+
+@pytest.mark.parametrize("role", sorted(BEAT_ROLES))
+def test_each_beat_role_is_its_documented_writer_role_on_its_own_indices_only(role: str) -> None:
+    spec = BEAT_ROLES[role]
+    assert role in ROLES, f"no role file for {role}"
+    granted = {("cluster", p) for p in ROLES[role].get("cluster", [])} | {
+        ("indices", p) for entry in ROLES[role].get("indices", []) for p in entry["privileges"]
+    }
+    listed = {(row["on"], row["privilege"]) for row in spec["privileges"]}
+    assert granted == listed, f"{role}: granted {granted}, listed {listed}"
+    for entry in ROLES[role].get("indices", []):
+        assert entry["names"] == spec["indices"], entry["names"]
+        assert not set(entry["names"]) & set(INDEX_NAMES), f"{role} must not touch the articles"
+    for row in spec["privileges"]:
+        for action in row["actions"]:
+            assert grants(row["privilege"], action, row["on"]), (role, row["privilege"], action)
+    # Nothing that could change templates, policies or other indices.
+    assert not {"all", "manage", "manage_index_templates", "manage_ilm", "write", "delete_index"} & {
+        p for _on, p in granted
+    }
