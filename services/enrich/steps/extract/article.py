@@ -17,7 +17,6 @@ class ExtractionError(ValueError):
 # already (DATELINE_MAX_ARTICLE_BYTES, 5 MiB); these hold whatever reaches the topic another way.
 MAX_CONTENT_CHARS = 8_000_000
 
-
 MAX_ARTICLES_PER_DOCUMENT = 1_000
 
 

@@ -16,7 +16,6 @@ from services.enrich.steps.extract.rules import WHITESPACE, is_date_line
 # it keeps too little; below this many words its result is checked against the default mode's.
 _PRECISE_ENOUGH_WORDS = 150
 
-
 # The default mode's result replaces a precise one that has less than this share of its text.
 _PRECISE_SHARE = 0.6
 
@@ -79,7 +78,6 @@ _HTML_DATE_XPATHS = (
     "//*[@itemprop='datePublished']/@datetime",
     "//time[@datetime][@pubdate or contains(@class, 'publish')]/@datetime",
 )
-
 
 _JSON_LD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 

@@ -47,10 +47,8 @@ from services.enrich.steps.extract.wire import (
 
 _TEASER_DASH = re.compile(r"^-\s+(?P<source>.+)$")
 
-
 # A name alone on a line: "Nadim Ladki", "Jane M. Doe".
 _NAME_LINE = re.compile(r"[A-Z][a-z'\-]+(?: [A-Z]\.)?(?: (?:[A-Z][a-z'\-]+|[A-Z]\.)){1,2}")
-
 
 # The dateline comes within this many lines of the top: headline, byline, a slug or a date before it.
 _HEADER_LINES = 5

@@ -15,7 +15,6 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
-
 # Lines that are never article text, wherever they occur (matched against the stripped line, case-insensitive).
 BOILERPLATE: tuple[str, ...] = (
     r"try our ai features",
@@ -68,7 +67,6 @@ BOILERPLATE: tuple[str, ...] = (
     r"recibe cada ma[ñn]ana.*",
 )
 
-
 # Lines after which the rest of the segment is page furniture, not article text.
 TERMINATORS: tuple[str, ...] = (
     r"try our ai features",
@@ -84,22 +82,18 @@ TERMINATORS: tuple[str, ...] = (
     r"suscr[ií]bete a nuestro bolet[ií]n",
 )
 
-
 # Notices that credit an agency and are themselves boilerplate: (pattern, canonical agency).
 AGENCY_NOTICES: tuple[tuple[str, str], ...] = (
     (r"anadolu agency website contains only a portion of the news stories.*", "Anadolu Agency"),
 )
 
-
 # Sites whose names fill "trending on our other sites" link lists.
 LINK_LIST_SOURCES: tuple[str, ...] = (r"gaijinpot(?: blog| travel| jobs)?", r"savvy tokyo", r"lifestyle")
-
 
 _MONTHS = (
     "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
     "september|october|november|december"
 )
-
 
 _DATE_LINE = re.compile(
     r"^(?:date\s+|published:?\s+|posted:?\s+|updated:?\s+)?(?:"
@@ -114,18 +108,13 @@ _DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 
-
 LEADING_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
-
 
 BYLINE = re.compile(r"^[Bb]y\s+(?P<name>[\w.'\-]+(?:\s+(?:[\w.'\-]+|&)){0,5}?)(?:,\s*(?P<rest>.{1,60}))?$")
 
-
 PHOTO_CREDIT = re.compile(r"^(?:file )?(?:photo|image|picture|photograph)\s*:\s*(?P<credit>.+)$", re.IGNORECASE)
 
-
 COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyrights?\s*(?:\(c\)|©)?)\s*(?P<holder>.*?)\s*$", re.IGNORECASE)
-
 
 _TRAILING_CREDIT = re.compile(
     r"\s*(?:\(\s*©\s*(?P<pcopy>[A-Za-z][\w .&\-]{1,30})\)"
@@ -133,40 +122,28 @@ _TRAILING_CREDIT = re.compile(
     r"|(?<=[.!?\"”])\s+(?P<bare>[A-Z][A-Za-z]{1,10}))\s*$"
 )
 
-
 _SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
-
 
 _FIGURE = re.compile(r"\d")
 
-
 _PAIRING = re.compile(r"\S (?:at|v|vs\.?|versus|-) \S")
-
 
 WHITESPACE = re.compile(r"[ \t\u00a0]+")
 
-
 _ATTRIBUTION = re.compile(r"^(?:according to|citing|as reported by) [^,]{2,80}, ", re.IGNORECASE)
-
 
 boilerplate = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE), re.IGNORECASE)
 
-
 terminator = re.compile("|".join(f"(?:{p})" for p in TERMINATORS), re.IGNORECASE)
-
 
 _link_list_source = re.compile("|".join(f"(?:{p})" for p in LINK_LIST_SOURCES), re.IGNORECASE)
 
-
 _notices = [(re.compile(p, re.IGNORECASE), agency) for p, agency in AGENCY_NOTICES]
-
 
 # A title longer than this is not a headline but a lead sentence.
 MAX_TITLE_CHARS = 200
 
-
 _DERIVED_TITLE_CHARS = 110
-
 
 # This many short non-sentence lines in a row make a link list.
 _LINK_LIST_RUN = 4
