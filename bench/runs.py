@@ -569,10 +569,11 @@ def freshness_stages(
             datetime.fromisoformat(source["indexed_at"]).timestamp() if source.get("indexed_at") else None,
             found_at,
         )
-        if any(hop is None for hop in hops):
+        stamps = [hop for hop in hops if hop is not None]
+        if len(stamps) < len(hops):
             continue
-        for (name, _), begin, end in zip(FRESHNESS_STAGES, hops, hops[1:], strict=False):
-            shares[name].append(float(end) - float(begin))  # type: ignore[arg-type]
+        for (name, _), begin, end in zip(FRESHNESS_STAGES, stamps, stamps[1:], strict=False):
+            shares[name].append(end - begin)
     return {
         name: {"p50_s": percentile(values, 50), "p99_s": percentile(values, 99)}
         for name, values in shares.items()

@@ -221,16 +221,17 @@ def logical_lines(content: str) -> list[str]:
     White space inside an entry is collapsed.
     """
     raw_lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    width = _wrap_width(raw_lines)
+    rows = [is_table_row(line) for line in raw_lines]  # once per line: both passes below ask
+    width = _wrap_width(raw_lines, rows)
     if width is None:
         return [_collapse(line) for line in raw_lines]
-    return _reflow(raw_lines, width)
+    return _reflow(raw_lines, rows, width)
 
 
-def _wrap_width(lines: Sequence[str]) -> int | None:
-    """The column the text is wrapped at, or None when it is not hard-wrapped."""
+def _wrap_width(lines: Sequence[str], rows: Sequence[bool]) -> int | None:
+    """The column the text is wrapped at, or None when it is not hard-wrapped. ``rows[i]``: line i is a table row."""
     # Prose lines only: table rows, headings and fragments ("Baltimore/") say nothing about the wrap.
-    prose = [line.rstrip() for line in lines if len(line.split()) >= 5 and not is_table_row(line)]
+    prose = [line.rstrip() for line, row in zip(lines, rows, strict=True) if not row and len(line.split()) >= 5]
     if len(prose) < _MIN_WRAPPED_LINES:
         return None
     lengths = sorted(len(line) for line in prose)
@@ -245,8 +246,10 @@ def _wrap_width(lines: Sequence[str]) -> int | None:
     return width
 
 
-def _reflow(lines: Sequence[str], width: int) -> list[str]:
-    indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip() and not is_table_row(line)]
+def _reflow(lines: Sequence[str], rows: Sequence[bool], width: int) -> list[str]:
+    indents = [
+        len(line) - len(line.lstrip(" \t")) for line, row in zip(lines, rows, strict=True) if line.strip() and not row
+    ]
     # Paragraphs marked by an indent: some lines start further in than the others (the wrapped ones).
     indented_paragraphs = bool(indents) and max(indents) >= min(indents) + 2
     margin = min(indents, default=0)
@@ -259,14 +262,14 @@ def _reflow(lines: Sequence[str], width: int) -> list[str]:
             paragraph.clear()
 
     previous = ""
-    for raw in lines:
+    for raw, row in zip(lines, rows, strict=True):
         text = raw.strip()
         if not text:
             close()
             entries.append("")
             previous = ""
             continue
-        if is_table_row(raw):
+        if row:
             close()
             entries.append(_collapse(text))
             previous = ""
